@@ -1,0 +1,1 @@
+from ._csr import SocialGraph, from_edges

@@ -1,0 +1,84 @@
+"""End-of-day census of the members: the daily figures the kernels can count.
+
+Sums run serially over the member list in its stable order, so floating-point
+totals are identical whatever the thread count.
+"""
+
+import numpy as np
+from numba import njit
+
+from growthsim.kernels import layout as L
+
+MAX_TIERS = 21
+CENSUS_NAMES = (
+    "members", "dau", "wau", "mau", "reads", "interactions", "ugc_posts", "shares",
+    "shares_private", "shares_video", "shares_notes", "wakeups", "wakeups_success",
+    "reward_cost_ladder", "revenue", "buyers", "trust_mean", "trust_low", "fatigue_mean",
+    "fatigue_high", "habituation_mean", "silent_7", "silent_30", "weekly_interactions",
+    "kocs", "creators",
+) + tuple(f"tier_{t}" for t in range(MAX_TIERS))
+N_CENSUS = len(CENSUS_NAMES)
+_TIER0 = CENSUS_NAMES.index("tier_0")
+
+
+@njit(cache=True)
+def census(day, members, n_members, I, F, out):
+    """Fill ``out`` (length N_CENSUS) with today's figures over the member list.
+
+    Members who churned today count towards today's activity and spending but
+    not towards ``members`` and the state distributions.
+    """
+    out[:] = 0.0
+    m = 0
+    for k in range(n_members):
+        i = members[k]
+        out[1] += I[i, L.I_ACTIVE_TODAY]
+        out[4] += I[i, L.I_READS_TODAY]
+        out[5] += I[i, L.I_INTER_TODAY]
+        out[6] += I[i, L.I_POSTED_TODAY]
+        ch = I[i, L.I_SHARE_TODAY]
+        if ch > 0:
+            out[7] += 1
+            out[7 + ch] += 1
+        push = I[i, L.I_PUSH_TODAY]
+        if push > 0:
+            out[11] += 1
+            if push == 2:
+                out[12] += 1
+        out[13] += F[i, L.F_REWARD_TODAY]
+        rev = F[i, L.F_REVENUE_TODAY]
+        out[14] += rev
+        if rev > 0.0:
+            out[15] += 1
+        if I[i, L.I_STAGE] != L.MEMBER:
+            continue
+        m += 1
+        silence = day - I[i, L.I_LAST_ACTIVE]
+        if silence < 7:
+            out[2] += 1
+        if silence < 30:
+            out[3] += 1
+        t = F[i, L.F_TRUST]
+        out[16] += t
+        if t < 0.3:
+            out[17] += 1
+        f = F[i, L.F_FATIGUE]
+        out[18] += f
+        if f > 0.7:
+            out[19] += 1
+        out[20] += F[i, L.F_HABITUATION]
+        if silence > 7:
+            out[21] += 1
+        if silence > 30:
+            out[22] += 1
+        out[23] += F[i, L.F_WEEKLY]
+        out[24] += I[i, L.I_KOC]
+        if I[i, L.I_POSTS] > 0:
+            out[25] += 1
+        out[_TIER0 + min(I[i, L.I_TIER], MAX_TIERS - 1)] += 1
+    out[0] = m
+    if m > 0:
+        out[16] /= m
+        out[18] /= m
+        out[20] /= m
+        out[23] /= m

@@ -1,0 +1,90 @@
+"""Step 8 - churn and negative word of mouth.
+
+For a member who joined before today, with silence s = min(day - last_active,
+silence_cap) and weekly interaction average x:
+
+    log h = silence_w * s / 30 + fatigue_w * fatigue + trust_w * (0.5 - trust)
+            - tier_w * tier + low_act_w * max(0, 3 - x)
+    h     = base_hazard * exp(log h) * (creator_factor if posts > 0)
+            * (high_activity_factor if x > 5)
+    churn with probability 1 - exp(-h).
+
+A churner emits negative word of mouth with probability nwom_prob * nwom_mult_d:
+each friend j (on the complete graph: Poisson((n - 1) * reach_private) random
+people) loses trust_j *= 1 - min(1, nwom_hit * w). Churners are visited in
+member-list order, so the result does not depend on threads.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from growthsim.kernels import layout as L
+from growthsim.kernels import rng
+
+
+@njit(inline="always", cache=True)
+def hazard(P, I, F, i, day):
+    """Daily churn hazard of member i (numba)."""
+    s = min(day - I[i, L.I_LAST_ACTIVE], P[L.P_SILENCE_CAP])
+    x = F[i, L.F_WEEKLY]
+    logh = P[L.P_SILENCE_W] * s / 30.0 + P[L.P_FATIGUE_W] * F[i, L.F_FATIGUE]
+    logh += P[L.P_TRUST_W] * (0.5 - F[i, L.F_TRUST]) - P[L.P_TIER_W] * I[i, L.I_TIER]
+    logh += P[L.P_LOW_ACT_W] * max(0.0, 3.0 - x)
+    h = P[L.P_BASE_HAZARD] * math.exp(logh)
+    if I[i, L.I_POSTS] > 0:
+        h *= P[L.P_CREATOR_FACTOR]
+    if x > 5.0:
+        h *= P[L.P_HIGH_ACT_FACTOR]
+    return h
+
+
+@njit(parallel=True, cache=True)
+def churn_decide(day, members, n_members, P, I, F):
+    """Mark today's churners (CHURN_TODAY = 1)."""
+    seed = np.uint64(P[L.P_SEED])
+    on = P[L.P_CHURN_ON] > 0.0
+    for k in prange(n_members):
+        i = members[k]
+        I[i, L.I_CHURN_TODAY] = 0
+        if on and I[i, L.I_JOINED] < day:
+            p = 1.0 - math.exp(-hazard(P, I, F, i, day))
+            if rng.uniform(seed, day, i, rng.CHURN, 0) < p:
+                I[i, L.I_CHURN_TODAY] = 1
+
+
+@njit(cache=True)
+def churn_apply(day, members, n_members, P, D, I, F, indptr, indices, weight):
+    """Turn today's churners into former members and spread their negative WOM.
+
+    Returns (churned, negative WOM emitters).
+    """
+    seed = np.uint64(P[L.P_SEED])
+    n = I.shape[0]
+    complete = P[L.P_COMPLETE] > 0.0
+    p_nwom = P[L.P_NWOM_PROB] * D[L.D_NWOM_MULT]
+    hit = P[L.P_NWOM_HIT]
+    churned = 0
+    emitters = 0
+    for k in range(n_members):
+        i = members[k]
+        if I[i, L.I_CHURN_TODAY] == 0:
+            continue
+        churned += 1
+        I[i, L.I_STAGE] = L.CHURNED
+        I[i, L.I_CHURN_DAY] = day
+        I[i, L.I_TIER] = 0
+        if p_nwom <= 0.0 or rng.uniform(seed, day, i, rng.NWOM, 0) >= p_nwom:
+            continue
+        emitters += 1
+        if complete:
+            m = rng.poisson(P[L.P_REACH_PRIVATE] * (n - 1), seed, day, i, rng.NWOM, 1)
+            for r in range(m):
+                j = int(rng.uniform(seed, day, i, rng.NWOM, r + 2) * n)
+                F[j, L.F_TRUST] *= 1.0 - min(1.0, hit)
+        else:
+            for e in range(indptr[i], indptr[i + 1]):
+                j = indices[e]
+                F[j, L.F_TRUST] *= 1.0 - min(1.0, hit * weight[e])
+    return churned, emitters

@@ -1,0 +1,62 @@
+"""Step 1 - content: members see the day's posts; fatigue and trust respond.
+
+For member i on day d (see docs/model.md, "Content"):
+
+    eng_i   = taste[seg] * (1 - fatigue_i) * (0.5 + trust_i) * slot_d
+              * (1 + tier_eng * tier_i) * (1 + la_boost * [loss aversion and tier_i > 0])
+    reads_i ~ Poisson(eng_i * read_load_d),  interactions_i ~ Poisson(eng_i * int_load_d)
+    fatigue_i += (1 - fatigue_i) * min(1, reads_i * fat_per_read_d) - recovery * fatigue_i
+    trust_i   += (1 - trust_i) * min(1, g_v * reads_i * value_frac_d + g_i * interactions_i)
+                 - trust_i * min(1, l_p * reads_i * promo_frac_d)
+    a member with reads + interactions > 0 posts (UGC) with probability
+    min(1, ugc_propensity * creator_i)
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from growthsim.kernels import layout as L
+from growthsim.kernels import rng
+
+
+@njit(inline="always", cache=True)
+def engagement(P, D, SEG, seg, fatigue, trust, tier):
+    """Engagement multiplier of one member today (numba)."""
+    e = SEG[seg, L.SEG_ENGAGEMENT] * (1.0 - fatigue) * (0.5 + trust) * D[L.D_SLOT]
+    e *= 1.0 + P[L.P_TIER_ENG] * tier
+    if P[L.P_LOSS_AVERSION] > 0.0 and tier > 0:
+        e *= 1.0 + P[L.P_LA_BOOST]
+    return e
+
+
+@njit(parallel=True, cache=True)
+def content_step(day, members, n_members, P, D, SEG, I, F):
+    """Reads, interactions, UGC posts, fatigue and trust of every member today."""
+    seed = np.uint64(P[L.P_SEED])
+    fat_on = P[L.P_FATIGUE_ON] > 0.0
+    trust_on = P[L.P_TRUST_ON] > 0.0
+    for k in prange(n_members):
+        i = members[k]
+        f = F[i, L.F_FATIGUE]
+        t = F[i, L.F_TRUST]
+        e = engagement(P, D, SEG, I[i, L.I_SEGMENT], f, t, I[i, L.I_TIER])
+        r = rng.poisson(e * D[L.D_READ_LOAD], seed, day, i, rng.READ, 0)
+        x = rng.poisson(e * D[L.D_INT_LOAD], seed, day, i, rng.INTERACT, 0)
+        I[i, L.I_READS_TODAY] = r
+        I[i, L.I_INTER_TODAY] = x
+        if fat_on:
+            load = min(1.0, r * D[L.D_FAT_PER_READ])
+            f = f + (1.0 - f) * load - P[L.P_FAT_RECOVERY] * f
+            F[i, L.F_FATIGUE] = min(1.0, max(0.0, f))
+        if trust_on:
+            gain = P[L.P_TRUST_GAIN_VALUE] * r * D[L.D_VALUE_READ_FRAC] + \
+                P[L.P_TRUST_GAIN_INTER] * x
+            loss = P[L.P_TRUST_LOSS_PROMO] * r * D[L.D_PROMO_READ_FRAC]
+            t = t + (1.0 - t) * min(1.0, gain) - t * min(1.0, loss)
+            F[i, L.F_TRUST] = min(1.0, max(0.0, t))
+        I[i, L.I_POSTED_TODAY] = 0
+        if r + x > 0:
+            p = min(1.0, P[L.P_UGC_PROPENSITY] * F[i, L.F_CREATOR])
+            if rng.uniform(seed, day, i, rng.POST, 0) < p:
+                I[i, L.I_POSTED_TODAY] = 1
+                I[i, L.I_POSTS] += 1

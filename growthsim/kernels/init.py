@@ -1,0 +1,49 @@
+"""Initial state of every person, drawn from the counter-based generator."""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from growthsim.kernels import layout as L
+from growthsim.kernels import rng
+
+
+@njit(parallel=True, cache=True)
+def init_people(seed, SEG, seg_cum, platform_p, ugc_sigma, group, segment_labels, I, F):
+    """Segments, platforms, trust, creator propensity and blank histories."""
+    n = I.shape[0]
+    n_seg = SEG.shape[0]
+    useed = np.uint64(seed)
+    has_group = group.shape[0] > 0
+    has_seg = segment_labels.shape[0] > 0
+    for i in prange(n):
+        if has_seg:
+            s = segment_labels[i] % n_seg
+        else:
+            u = rng.uniform(useed, -1, i, rng.INIT, 0)
+            s = 0
+            while s < n_seg - 1 and u >= seg_cum[s]:
+                s += 1
+        mask = 0
+        for b in range(3):
+            if rng.uniform(useed, -1, i, rng.INIT, 1 + b) < platform_p[b]:
+                mask |= 1 << b
+        u1 = rng.uniform(useed, -1, i, rng.INIT, 4)
+        u2 = rng.uniform(useed, -1, i, rng.INIT, 5)
+        z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+        for c in range(I.shape[1]):
+            I[i, c] = 0
+        for c in range(F.shape[1]):
+            F[i, c] = 0.0
+        I[i, L.I_STAGE] = L.UNAWARE
+        I[i, L.I_SEGMENT] = s
+        I[i, L.I_GROUP] = group[i] if has_group else -1
+        I[i, L.I_PLATFORMS] = mask
+        I[i, L.I_JOINED] = -1
+        I[i, L.I_CHURN_DAY] = -1
+        I[i, L.I_LAST_ACTIVE] = L.NEVER
+        I[i, L.I_LAST_REWARD] = L.NEVER
+        I[i, L.I_REFERRER] = -1
+        F[i, L.F_TRUST] = SEG[s, L.SEG_TRUST0]
+        F[i, L.F_CREATOR] = math.exp(ugc_sigma * z - 0.5 * ugc_sigma * ugc_sigma)

@@ -1,0 +1,193 @@
+"""Daily metrics: definitions, the per-day table and cohort retention.
+
+Every column of :attr:`GrowthModel.metrics` is listed in :data:`COLUMNS` with
+its definition; docs/model.md renders the same list.
+"""
+
+import numpy as np
+import pandas as pd
+
+from growthsim.kernels import layout as L
+from growthsim.kernels.census import CENSUS_NAMES, MAX_TIERS
+
+CENSUS_INDEX = {name: k for k, name in enumerate(CENSUS_NAMES)}
+
+FLOW_NAMES = (
+    "day", "weekday", "new_members", "new_wom", "new_koc", "new_paid", "new_organic",
+    "new_notes", "kocs_signed", "churned", "nwom_emitters", "exposures", "reached",
+    "referral_lag_sum", "notes_stock", "ad_cost", "koc_cost", "newcomer_reward_cost",
+    "intervention_cost",
+)
+
+COLUMNS = {
+    "day": "Day index (0 = first simulated day).",
+    "weekday": "Day of week, 0 = Monday.",
+    "members": "Members at the end of the day (joined, not churned).",
+    "new_members": "People who joined today (new_wom + new_koc + new_paid + new_organic).",
+    "new_wom": "Joins referred by an ordinary member's share.",
+    "new_koc": "Joins referred by a KOC's share.",
+    "new_paid": "Joins from ad impressions.",
+    "new_organic": "Unaided joins: discovery (Bass innovation) and notes visits.",
+    "new_notes": "The part of new_organic that came from notes visits.",
+    "kocs_signed": "KOCs signed today (they become members if they were not).",
+    "churned": "Members who left today.",
+    "nwom_emitters": "Churners who spread negative word of mouth today.",
+    "exposures": "Share exposures of non-members today.",
+    "reached": "Distinct non-members reached by shares today.",
+    "referral_lag_sum": "Sum over today's referrals of days since the referrer joined.",
+    "notes_stock": "Live notes (decayed count) after today.",
+    "ad_cost": "Ad spend today (yuan).",
+    "koc_cost": "KOC fees today (yuan; fee per 30 days spread daily).",
+    "newcomer_reward_cost": "Two-sided rewards paid to referred newcomers (yuan).",
+    "intervention_cost": "Wake-up pushes sent times their cost (yuan).",
+    "dau": "Members active today (read or interacted).",
+    "wau": "Members active in the last 7 days.",
+    "mau": "Members active in the last 30 days.",
+    "reads": "Reads by members today.",
+    "interactions": "Interactions by members today.",
+    "ugc_posts": "Posts made by members today.",
+    "shares": "Members who shared today.",
+    "shares_private": "Shares in private groups today.",
+    "shares_video": "Shares on the short-video platform today.",
+    "shares_notes": "Shares as notes today.",
+    "wakeups": "Wake-up pushes sent today.",
+    "wakeups_success": "Pushes that brought the member back.",
+    "reward_cost_ladder": "Ladder and per-share rewards paid today (yuan).",
+    "revenue": "Purchases by members today (yuan).",
+    "buyers": "Members who bought today.",
+    "trust_mean": "Mean trust of members.",
+    "trust_low": "Members with trust below 0.3.",
+    "fatigue_mean": "Mean content fatigue of members.",
+    "fatigue_high": "Members with fatigue above 0.7.",
+    "habituation_mean": "Mean reward habituation of members.",
+    "silent_7": "Members silent for more than 7 days.",
+    "silent_30": "Members silent for more than 30 days.",
+    "weekly_interactions": "Mean weekly interaction rate of members (7-day average).",
+    "kocs": "KOCs among members.",
+    "creators": "Members who have posted at least once.",
+    **{f"tier_{t}": f"Members at ladder tier {t}." for t in range(MAX_TIERS)},
+    "reward_cost": "All reward spend today: ladder, per-share and newcomer rewards (yuan).",
+    "acquisition_cost": "ad_cost + koc_cost + reward_cost (yuan).",
+    "dau_mau": "dau / mau.",
+    "wom_share": "Share of today's joins referred by members or KOCs.",
+    "share_rate": "shares / dau: share of active members who shared.",
+    "activity_per_member_week": "7 * interactions / members.",
+    "cycle_time": "Mean days from a referrer's join to their referrals' joins (last 30 days).",
+    "k_factor": "Viral coefficient: referrals per member per cycle, "
+                "(30-day referrals / 30-day mean members) * cycle_time.",
+    "cum_members": "People who ever joined (including seeds and signed KOCs).",
+    "cum_revenue": "Revenue to date (yuan).",
+    "cac": "Blended acquisition cost: cumulative acquisition_cost / cumulative joins.",
+    "cac_paid": "Cumulative ad_cost / cumulative new_paid.",
+    "ltv": "Gross margin to date per member ever joined (yuan).",
+    "ltv_cac": "ltv / cac.",
+}
+
+
+def pack_row(flows, census_row):
+    """One day's figures as a flat float array (flows then census)."""
+    row = np.empty(len(FLOW_NAMES) + len(CENSUS_NAMES))
+    for k, name in enumerate(FLOW_NAMES):
+        row[k] = flows[name]
+    row[len(FLOW_NAMES):] = census_row
+    return row
+
+
+_INT_COLUMNS = {"day", "weekday", "members", "new_members", "new_wom", "new_koc", "new_paid",
+                "new_organic", "new_notes", "kocs_signed", "churned", "nwom_emitters",
+                "exposures", "reached", "dau", "wau", "mau", "reads", "interactions",
+                "ugc_posts", "shares", "shares_private", "shares_video", "shares_notes",
+                "wakeups", "wakeups_success", "buyers", "trust_low", "fatigue_high", "silent_7",
+                "silent_30", "kocs", "creators"} | {f"tier_{t}" for t in range(MAX_TIERS)}
+
+
+def frame(rows, scenario):
+    """The metrics table with derived columns (see :data:`COLUMNS`)."""
+    names = FLOW_NAMES + CENSUS_NAMES
+    data = np.vstack(rows) if rows else np.zeros((0, len(names)))
+    df = pd.DataFrame(data, columns=list(names))
+    n_levels = len(scenario.rewards.levels) if scenario.rewards.enabled else 0
+    df = df.drop(columns=[f"tier_{t}" for t in range(n_levels + 1, MAX_TIERS)])
+    for col in df.columns:
+        if col in _INT_COLUMNS:
+            df[col] = df[col].astype(np.int64)
+    add_derived(df, scenario.purchases.margin, seeds=_seeds(df))
+    return df
+
+
+def _seeds(df):
+    if df.empty:
+        return 0
+    first = df.iloc[0]
+    return int(first["members"] + first["churned"] - first["new_members"] - first["kocs_signed"])
+
+
+def _ratio(a, b):
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    out = np.full(a.shape, np.nan)
+    np.divide(a, b, out=out, where=b > 0)
+    return out
+
+
+def add_derived(df, margin, seeds=0):
+    """Add ratio and cumulative columns in place."""
+    df["reward_cost"] = df["reward_cost_ladder"] + df["newcomer_reward_cost"]
+    df["acquisition_cost"] = df["ad_cost"] + df["koc_cost"] + df["reward_cost"]
+    df["dau_mau"] = _ratio(df["dau"], df["mau"])
+    referred = df["new_wom"] + df["new_koc"]
+    df["wom_share"] = _ratio(referred, df["new_members"])
+    df["share_rate"] = _ratio(df["shares"], df["dau"])
+    df["activity_per_member_week"] = _ratio(7 * df["interactions"], df["members"])
+    ref30 = referred.rolling(30, min_periods=1).sum()
+    df["cycle_time"] = _ratio(df["referral_lag_sum"].rolling(30, min_periods=1).sum(), ref30)
+    mem30 = df["members"].rolling(30, min_periods=1).mean()
+    df["k_factor"] = _ratio(ref30, mem30) * df["cycle_time"].fillna(0.0)
+    joins = df["new_members"] + df["kocs_signed"]
+    df["cum_members"] = seeds + joins.cumsum()
+    df["cum_revenue"] = df["revenue"].cumsum()
+    df["cac"] = _ratio(df["acquisition_cost"].cumsum(), df["new_members"].cumsum())
+    df["cac_paid"] = _ratio(df["ad_cost"].cumsum(), df["new_paid"].cumsum())
+    df["ltv"] = _ratio(df["cum_revenue"] * margin, df["cum_members"])
+    df["ltv_cac"] = _ratio(df["ltv"], df["cac"])
+    return df
+
+
+def cohort_retention(population, today, days=(1, 7, 30, 365), cohort="month"):
+    """Share of each joining cohort still a member N days after joining.
+
+    Parameters
+    ----------
+    population : Population
+    today : int
+        Days simulated so far; cohorts too young for a horizon get NaN there.
+    days : sequence of int
+        Horizons (D1, D7, D30, yearly, ...).
+    cohort : {"month", "week", "year"}
+        Cohort width (30, 7 or 365 days).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cohort (its first day), columns ``size`` and ``d{N}``.
+    """
+    width = {"week": 7, "month": 30, "year": 365}[cohort]
+    I = population.I
+    ever = I[:, L.I_JOINED] >= 0
+    joined = I[ever, L.I_JOINED].astype(np.int64)
+    left = I[ever, L.I_CHURN_DAY].astype(np.int64)
+    stage = I[ever, L.I_STAGE]
+    left = np.where(stage == L.MEMBER, np.iinfo(np.int64).max, left)
+    cohorts = joined // width
+    out = {"cohort_start": [], "size": []}
+    for h in days:
+        out[f"d{h}"] = []
+    for c in np.unique(cohorts):
+        sel = cohorts == c
+        out["cohort_start"].append(int(c * width))
+        out["size"].append(int(sel.sum()))
+        for h in days:
+            old = sel & (joined + h < today)
+            out[f"d{h}"].append(float(np.mean(left[old] > joined[old] + h))
+                                if old.any() else np.nan)
+    return pd.DataFrame(out).set_index("cohort_start")

@@ -1,0 +1,423 @@
+"""The one typed declaration of every scenario parameter.
+
+Each field states its type, allowed range, unit, default and the source of the
+default (an id from FACTS.md, a paper, or "modelling choice"). Validation,
+error messages, the docs' scenario reference and the dashboard's controls are
+all derived from these declarations.
+"""
+
+from dataclasses import MISSING, dataclass, field, fields
+from typing import get_args, get_origin, get_type_hints
+
+
+def param(default, lo=None, hi=None, *, unit="", source="", help="", choices=None,
+          min_len=None, max_len=None):
+    """Declare a scenario field: a dataclass field whose metadata is its contract."""
+    meta = dict(lo=lo, hi=hi, unit=unit, source=source, help=help, choices=choices,
+                min_len=min_len, max_len=max_len)
+    if isinstance(default, (list, tuple)):
+        return field(default_factory=lambda d=tuple(default): d, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def section(cls):
+    """A section (sub-table) whose default is its all-defaults instance."""
+    return field(default_factory=cls, metadata=dict(section=True))
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+REWARD_KINDS = ("cash", "coupon", "badge", "status", "partner")
+GRAPH_KINDS = ("barabasi_albert", "watts_strogatz", "erdos_renyi", "circles",
+               "configuration_model", "ring", "complete", "file")
+SHARE_WHEN = ("active", "daily", "on_join")
+SEED_STRATEGIES = ("random", "degree")
+EVENT_KINDS = ("campaign", "crisis")
+
+
+@dataclass(frozen=True)
+class Run:
+    days: int = param(1826, 1, 36_500, unit="days", source="5 years of 365.25 days",
+                      help="Simulated horizon; one tick is one day.")
+    seed: int = param(1, 0, 2**62, source="modelling choice",
+                      help="Seed of the counter-based random numbers (graph and dynamics).")
+    start_weekday: str = param("mon", choices=WEEKDAYS, source="modelling choice",
+                               help="Weekday of day 0.")
+    stop_when_quiet: bool = param(False, source="modelling choice",
+                                  help="Stop early once no member is left to share and no "
+                                       "outside channel can bring anyone (cascade presets).")
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str = param("everyone", help="Segment label.")
+    share: float = param(1.0, 0.0, 1.0, unit="fraction of people",
+                         help="Fraction of the market in this segment.")
+    engagement: float = param(1.0, 0.0, 5.0, unit="multiplier",
+                              help="Taste for the community's content (reads, interactions).")
+    share_propensity: float = param(1.0, 0.0, 5.0, unit="multiplier",
+                                    help="Readiness to share when active.")
+    conversion: float = param(1.0, 0.0, 5.0, unit="multiplier",
+                              help="Receptiveness to a friend's recommendation.")
+    spend: float = param(1.0, 0.0, 10.0, unit="multiplier", help="Basket size.")
+    trust0: float = param(0.5, 0.0, 1.0, unit="trust [0, 1]",
+                          help="Initial trust in the brand.")
+
+
+DEFAULT_SEGMENTS = (
+    Segment("gen_z", 0.30, 1.2, 1.3, 0.8, 0.8, 0.40),
+    Segment("new_middle_class", 0.30, 1.0, 1.0, 1.1, 1.4, 0.50),
+    Segment("silver", 0.15, 0.8, 0.7, 1.2, 1.0, 0.60),
+    Segment("lower_tier_cities", 0.25, 1.1, 1.2, 1.0, 0.7, 0.55),
+)
+
+
+@dataclass(frozen=True)
+class Population:
+    n: int = param(1_000_000, 2, 100_000_000, unit="people",
+                   help="Addressable market: people on the social graph.")
+    graph: str = param("circles", choices=GRAPH_KINDS, source="modelling choice",
+                       help="Social graph generator, or 'file' for an edge list.")
+    mean_degree: float = param(20.0, 1.0, 2_000.0, unit="ties per person",
+                               source="modelling choice (WeChat-style close-tie circles)",
+                               help="Mean number of ties.")
+    rewiring: float = param(0.1, 0.0, 1.0, unit="probability",
+                            help="Watts-Strogatz rewiring probability.")
+    n_groups: int = param(5_000, 1, 10_000_000, unit="circles",
+                          help="Interest circles for the 'circles' graph.")
+    mixing: float = param(0.1, 0.0, 1.0, unit="fraction of ties",
+                          help="Share of ties that cross circles ('circles' graph).")
+    degree_exponent: float = param(2.5, 2.01, 5.0,
+                                   help="Power-law exponent of the configuration model.")
+    graph_file: str = param("", help="Edge list (plain or .gz) when graph = 'file'; "
+                                     "relative to the scenario file.")
+    graph_directed: bool = param(False, help="Read graph_file as directed (u -> v).")
+    segments: tuple[Segment, ...] = param(DEFAULT_SEGMENTS, min_len=1, max_len=32,
+                                          source="W4 (Gen Z distrust), E5; modelling choice",
+                                          help="Market segments and their base multipliers.")
+
+
+@dataclass(frozen=True)
+class Channels:
+    on_private: float = param(0.9, 0.0, 1.0, unit="fraction of people",
+                              help="Share of people in private groups (WeChat-style).")
+    on_video: float = param(0.6, 0.0, 1.0, unit="fraction of people",
+                            help="Share of people on the short-video platform.")
+    on_notes: float = param(0.3, 0.0, 1.0, unit="fraction of people",
+                            help="Share of people on the notes platform.")
+    weight_private: float = param(0.6, 0.0, 1.0, help="Relative preference to share privately.")
+    weight_video: float = param(0.25, 0.0, 1.0, help="Relative preference to share on video.")
+    weight_notes: float = param(0.15, 0.0, 1.0, help="Relative preference to share on notes.")
+    reach_private: float = param(0.15, 0.0, 1.0, unit="probability per friend",
+                                 source="C4 (effective read rate under 15%)",
+                                 help="Chance a friend sees a private share.")
+    reach_followers: float = param(0.1, 0.0, 1.0, unit="probability per follower",
+                                   help="Chance a follower sees a video share.")
+    video_strangers: float = param(10.0, 0.0, 10_000.0, unit="people per share",
+                                   help="Mean strangers a video share reaches.")
+    conversion_private: float = param(1.0, 0.0, 5.0, unit="multiplier",
+                                      help="Conversion multiplier of private shares.")
+    conversion_video: float = param(0.25, 0.0, 5.0, unit="multiplier",
+                                    help="Conversion multiplier of video (low intent).")
+    conversion_notes: float = param(0.5, 0.0, 5.0, unit="multiplier",
+                                    help="Conversion multiplier of notes discoveries.")
+    notes_views: float = param(0.5, 0.0, 1_000.0, unit="people per note per day",
+                               help="Discoveries a live note brings each day.")
+    notes_half_life: float = param(60.0, 1.0, 3_650.0, unit="days",
+                                   help="Half-life of a note's discoverability.")
+
+
+@dataclass(frozen=True)
+class Content:
+    posts: tuple[float, ...] = param((3, 3, 3, 3, 3, 2, 2), 0.0, 100.0, min_len=7, max_len=7,
+                                     unit="posts per day, Monday first",
+                                     source="C4, modelling choice",
+                                     help="Operator posts on each weekday.")
+    mix_value: float = param(0.7, 0.0, 1.0, unit="fraction", source="C1 (721 rule)",
+                             help="Share of member-value posts.")
+    mix_interaction: float = param(0.2, 0.0, 1.0, unit="fraction", source="C1",
+                                   help="Share of interaction posts.")
+    mix_promo: float = param(0.1, 0.0, 1.0, unit="fraction", source="C1",
+                             help="Share of brand and promotion posts.")
+    evening_share: float = param(0.3, 0.0, 1.0, unit="fraction of weekday posts",
+                                 help="Share of weekday posts sent in the evening slot.")
+    evening_boost: float = param(1.23, 0.0, 5.0, unit="multiplier", source="C5 (+23%)",
+                                 help="Engagement with posts in the weekday-evening slot.")
+    weekend_factor: float = param(0.8, 0.0, 5.0, unit="multiplier", source="C5",
+                                  help="Engagement on weekends.")
+    read_value: float = param(0.45, 0.0, 5.0, unit="reads per post", source="C3, C4",
+                              help="Reads of a value post by a fully engaged member.")
+    read_interaction: float = param(0.4, 0.0, 5.0, unit="reads per post")
+    read_promo: float = param(0.2, 0.0, 5.0, unit="reads per post", source="C4")
+    read_ugc: float = param(0.15, 0.0, 5.0, unit="reads per post")
+    interact_value: float = param(0.1, 0.0, 5.0, unit="interactions per post")
+    interact_interaction: float = param(0.6, 0.0, 5.0, unit="interactions per post", source="C3")
+    interact_promo: float = param(0.03, 0.0, 5.0, unit="interactions per post")
+    interact_ugc: float = param(0.2, 0.0, 5.0, unit="interactions per post")
+    fatigue: bool = param(True, help="Switch content fatigue on or off.")
+    fatigue_base: float = param(0.01, 0.0, 1.0, unit="per read", source="C3, modelling choice")
+    fatigue_sameness: float = param(0.08, 0.0, 1.0, unit="per read at full sameness",
+                                    source="C3")
+    fatigue_promo: float = param(0.3, 0.0, 5.0, unit="per promo read", source="C2")
+    fatigue_recovery: float = param(0.1, 0.0, 1.0, unit="per day", help="Rest decay of fatigue.")
+    trust_dynamics: bool = param(True, help="Switch trust updates on or off.")
+    trust_gain_value: float = param(0.004, 0.0, 1.0, unit="per value read")
+    trust_gain_interaction: float = param(0.004, 0.0, 1.0, unit="per interaction")
+    trust_loss_promo: float = param(0.01, 0.0, 1.0, unit="per promo read", source="C2")
+    ugc_propensity: float = param(0.02, 0.0, 1.0, unit="posts per active member-day",
+                                  source="C6", help="Mean UGC posting of an active member.")
+    ugc_concentration: float = param(1.6, 0.0, 5.0, unit="lognormal sigma", source="C6",
+                                     help="Spread of creator propensity (20% post 80%).")
+    ugc_audience: float = param(30.0, 0.0, 10_000.0, unit="members per post",
+                                help="Members who see one UGC post.")
+
+
+@dataclass(frozen=True)
+class Sharing:
+    share_when: str = param("active", choices=SHARE_WHEN, source="modelling choice",
+                            help="'active': active members may share each day; 'daily': every "
+                                 "member may share each day (Bass); 'on_join': one share on "
+                                 "the day after joining (independent cascade).")
+    p_share: float = param(0.02, 0.0, 1.0, unit="probability per active member-day",
+                           source="R2, R5; modelling choice",
+                           help="Base chance an active member shares today.")
+
+
+@dataclass(frozen=True)
+class Conversion:
+    p_convert: float = param(0.004, 0.0, 1.0, unit="probability per exposure",
+                             source="W2 (4x ads)",
+                             help="Base chance one friend's share converts its receiver.")
+    tie_strength_exponent: float = param(1.0, 0.0, 5.0,
+                                         help="Conversion scales with tie strength to this power.")
+    trust_weight: float = param(1.0, 0.0, 2.0,
+                                help="0: trust does not matter; 1: conversion is proportional "
+                                     "to 2 x receiver trust.")
+    exposure_decay: float = param(0.7, 0.0, 1.0, unit="factor per earlier exposure",
+                                  help="Diminishing returns: each earlier exposure multiplies "
+                                       "the chance by this factor.")
+    rejoin_factor: float = param(0.2, 0.0, 1.0, unit="multiplier",
+                                 help="Receptiveness of people who churned before.")
+
+
+@dataclass(frozen=True)
+class Organic:
+    p_discover: float = param(0.01, 0.0, 10.0, unit="per year", source="Bass innovation p "
+                              "(Sultan, Farley & Lehmann 1990: mean 0.03)",
+                              help="Rate at which a non-member discovers the brand unaided.")
+
+
+@dataclass(frozen=True)
+class Ads:
+    daily_budget: tuple[float, ...] = param((1_000.0,), 0.0, 1e9, min_len=1, max_len=50,
+                                            unit="yuan per day, one value per year",
+                                            help="Ad budget; the last value holds afterwards.")
+    cpm: float = param(40.0, 0.01, 10_000.0, unit="yuan per 1,000 impressions")
+    p_convert: float = param(0.001, 0.0, 1.0, unit="probability per impression",
+                             source="W1, W2 (WOM 4x, KOC 6x better)",
+                             help="Chance an ad impression converts.")
+
+
+@dataclass(frozen=True)
+class Level:
+    threshold: int = param(1, 1, 1_000_000, unit="shares or referrals")
+    kind: str = param("coupon", choices=REWARD_KINDS, source="R1")
+    value: float = param(10.0, 0.0, 1e6, unit="yuan face value")
+    cost: float = param(10.0, 0.0, 1e6, unit="yuan")
+    share_boost: float = param(0.2, 0.0, 10.0, unit="added share propensity",
+                               help="How much holding this tier raises share propensity.")
+
+
+DEFAULT_LEVELS = (
+    Level(1, "coupon", 10.0, 10.0, 0.2),
+    Level(3, "coupon", 30.0, 30.0, 0.4),
+    Level(10, "status", 300.0, 200.0, 1.0),
+)
+
+
+@dataclass(frozen=True)
+class Rewards:
+    enabled: bool = param(True, help="Switch the reward ladder on or off.")
+    metric: str = param("shares", choices=("shares", "referrals"), source="R1",
+                        help="What the ladder counts.")
+    levels: tuple[Level, ...] = param(DEFAULT_LEVELS, min_len=0, max_len=20, source="R1",
+                                      help="Ladder levels in ascending threshold order.")
+    per_share_cash: float = param(0.0, 0.0, 1e4, unit="yuan per share", source="R2",
+                                  help="Fixed cash back paid for every share.")
+    per_share_boost: float = param(0.0, 0.0, 10.0, unit="added share propensity",
+                                   help="Pull of the per-share cash back.")
+    newcomer_reward: float = param(0.0, 0.0, 1e4, unit="yuan per referred join",
+                                   help="Two-sided referral: reward to the newcomer.")
+    newcomer_boost: float = param(0.0, 0.0, 10.0, unit="conversion multiplier - 1",
+                                  help="Conversion uplift of a two-sided reward.")
+    varied: bool = param(False, source="R2 (62% said rewards lacked surprise)",
+                         help="Varied (surprise) rewards habituate more slowly.")
+    habituation_rate: float = param(0.15, 0.0, 1.0, unit="per reward", source="R2",
+                                    help="Habituation gained from each fixed reward.")
+    varied_factor: float = param(0.4, 0.0, 1.0, unit="multiplier",
+                                 help="Habituation of varied rewards relative to fixed.")
+    habituation_recovery: float = param(0.005, 0.0, 1.0, unit="per day")
+    goal_gradient: float = param(0.5, 0.0, 10.0, unit="added share propensity at the goal",
+                                 help="Members accelerate as they near the next tier.")
+    relax_days: int = param(7, 0, 365, unit="days", help="Post-reward pause.")
+    relax_factor: float = param(0.5, 0.0, 1.0, unit="multiplier",
+                                help="Share propensity during the post-reward pause.")
+    loss_aversion: bool = param(False, source="R6", help="Demote inactive members.")
+    demote_after: int = param(30, 1, 3_650, unit="silent days", source="E4 (silence <= 30 d)")
+    loss_aversion_boost: float = param(0.27, 0.0, 5.0, unit="engagement uplift", source="R6",
+                                       help="Engagement uplift of ranked members under "
+                                            "a demotion rule.")
+    tier_engagement: float = param(0.05, 0.0, 5.0, unit="engagement uplift per tier",
+                                   source="W5")
+
+
+@dataclass(frozen=True)
+class Koc:
+    count: int = param(0, 0, 1_000_000, unit="KOCs", help="Key opinion consumers signed.")
+    strategy: str = param("degree", choices=SEED_STRATEGIES, help="How KOCs are chosen.")
+    signed_day: int = param(0, 0, 36_500, unit="day")
+    fee: float = param(1_000.0, 0.0, 1e7, unit="yuan per KOC per 30 days")
+    followers: float = param(1_000.0, 0.0, 1e6, unit="followers per KOC", source="W3",
+                             help="Mean audience added as follow edges when the graph "
+                                  "has none.")
+    credibility: float = param(1.5, 0.0, 20.0, unit="conversion multiplier",
+                               source="W1 (6x ads vs W2's 4x)")
+    share_mult: float = param(3.0, 0.0, 100.0, unit="share propensity multiplier")
+
+
+@dataclass(frozen=True)
+class Seeding:
+    initial_members: int = param(300, 0, 100_000_000, unit="members",
+                                 help="Members on day 0 (the seed community).")
+    strategy: str = param("random", choices=SEED_STRATEGIES)
+    ids: tuple[int, ...] = param((), 0, 2**31 - 2, min_len=0, max_len=10_000_000,
+                                 help="Explicit day-0 members (overrides initial_members).")
+
+
+@dataclass(frozen=True)
+class Interventions:
+    wakeup: bool = param(True, source="E4", help="Push to members after N silent days.")
+    wakeup_after: int = param(7, 1, 3_650, unit="silent days", source="E4")
+    wakeup_cost: float = param(0.05, 0.0, 1e4, unit="yuan per push")
+    wakeup_success: float = param(0.15, 0.0, 1.0, unit="probability",
+                                  source="C4 (read rate under 15%)")
+
+
+@dataclass(frozen=True)
+class Churn:
+    enabled: bool = param(True, help="Switch churn on or off.")
+    base_hazard: float = param(0.0008, 0.0, 1.0, unit="per member-day", source="E2, W5")
+    silence_weight: float = param(1.0, 0.0, 20.0, unit="log-hazard per 30 silent days",
+                                  source="E2 (drift after 3-6 months)")
+    silence_cap: int = param(180, 1, 3_650, unit="days")
+    fatigue_weight: float = param(2.0, 0.0, 20.0, unit="log-hazard at full fatigue", source="C2")
+    trust_weight: float = param(2.0, 0.0, 20.0, unit="log-hazard per unit of trust below 0.5")
+    tier_weight: float = param(0.3, 0.0, 20.0, unit="log-hazard per tier", source="W5")
+    creator_factor: float = param(0.31, 0.0, 1.0, unit="hazard multiplier", source="C7 (3.2x)")
+    low_activity_weight: float = param(0.4, 0.0, 20.0,
+                                       unit="log-hazard per weekly interaction below 3",
+                                       source="E1")
+    high_activity_factor: float = param(0.5, 0.0, 1.0,
+                                        unit="hazard multiplier above 5 interactions a week",
+                                        source="E1")
+    nwom_prob: float = param(0.1, 0.0, 1.0, unit="probability per churner", source="W6")
+    nwom_trust_hit: float = param(0.05, 0.0, 1.0, unit="trust lost per tie strength",
+                                  source="W6")
+
+
+@dataclass(frozen=True)
+class Purchases:
+    p_purchase: float = param(0.01, 0.0, 1.0, unit="per member-day", source="E2, E5")
+    basket: float = param(120.0, 0.0, 1e6, unit="yuan")
+    tier_spend: float = param(0.2, 0.0, 10.0, unit="uplift per tier", source="W5")
+    engagement_weight: float = param(0.5, 0.0, 10.0, unit="uplift at full engagement")
+    margin: float = param(0.35, 0.0, 1.0, unit="fraction", help="Gross margin for LTV.")
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str = param("campaign", choices=EVENT_KINDS)
+    day: int = param(0, 0, 36_500, unit="day")
+    duration: int = param(7, 1, 3_650, unit="days")
+    content_mult: float = param(1.0, 0.0, 100.0, unit="multiplier", help="Campaign volume.")
+    share_mult: float = param(1.0, 0.0, 100.0, unit="multiplier")
+    conversion_mult: float = param(1.0, 0.0, 100.0, unit="multiplier")
+    trust_shock: float = param(0.0, 0.0, 1.0, unit="trust lost", help="Crisis impact.")
+    nwom_mult: float = param(1.0, 0.0, 100.0, unit="multiplier", help="Crisis negative WOM.")
+    handled_openly: bool = param(False, source="W6", help="Open crisis response.")
+    mitigation: float = param(0.4, 0.0, 1.0, unit="fraction of impact removed", source="W6")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A complete, validated set of parameters for one simulation.
+
+    Build one with :func:`growthsim.load_scenario` or ``Scenario()`` for
+    the defaults; derive variants with :meth:`with_overrides`.
+
+    Examples
+    --------
+    >>> from growthsim.scenario import Scenario
+    >>> sc = Scenario().with_overrides({"population.n": 5_000, "sharing.p_share": 0.05})
+    >>> sc.population.n, sc.sharing.p_share
+    (5000, 0.05)
+    """
+
+    name: str = param("scenario", help="Scenario label in tables and plots.")
+    description: str = param("", help="One line on what the scenario is for.")
+    run: Run = section(Run)
+    population: Population = section(Population)
+    channels: Channels = section(Channels)
+    content: Content = section(Content)
+    sharing: Sharing = section(Sharing)
+    conversion: Conversion = section(Conversion)
+    organic: Organic = section(Organic)
+    ads: Ads = section(Ads)
+    rewards: Rewards = section(Rewards)
+    koc: Koc = section(Koc)
+    seeding: Seeding = section(Seeding)
+    interventions: Interventions = section(Interventions)
+    churn: Churn = section(Churn)
+    purchases: Purchases = section(Purchases)
+    events: tuple[Event, ...] = param((), min_len=0, max_len=1_000,
+                                      help="Scheduled campaigns and crises.")
+    source_file: str = field(default="", compare=False, repr=False,
+                             metadata=dict(internal=True))
+    graph: object = field(default=None, compare=False, repr=False,
+                          metadata=dict(internal=True))
+
+    def with_overrides(self, overrides):
+        """Return a copy with dotted keys replaced, validated like a file."""
+        from growthsim.scenario.loader import apply_overrides
+
+        return apply_overrides(self, overrides)
+
+    def to_dict(self):
+        """Plain nested dict (TOML-ready) of every parameter."""
+        from growthsim.scenario.loader import to_dict
+
+        return to_dict(self)
+
+    def content_hash(self):
+        """Stable hash of every parameter (hex), for stores and caches."""
+        import hashlib
+        import json
+
+        blob = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def spec(cls):
+    """Yield ``(name, type, metadata, default)`` for each declared field of a section."""
+    hints = get_type_hints(cls)
+    for f in fields(cls):
+        if f.metadata.get("internal"):
+            continue
+        default = f.default if f.default is not MISSING else f.default_factory()
+        yield f.name, hints[f.name], f.metadata, default
+
+
+def item_type(tp):
+    """Element type of a ``tuple[X, ...]`` annotation, or None."""
+    if get_origin(tp) is tuple:
+        return get_args(tp)[0]
+    return None

@@ -237,6 +237,8 @@ class GrowthModel(mesa.Model):
                 crisis_shock(F, ev.trust_shock * damp)
         cen = np.zeros(N_CENSUS)
         census(day, mem, nm, I, F, cen)
+        cen[M.CENSUS_INDEX["members"]] += n_pending    # today's joiners count from today,
+        cen[M.CENSUS_INDEX["tier_0"]] += n_pending     # at tier 0
         self._ugc_yesterday = int(cen[M.CENSUS_INDEX["ugc_posts"]])
         self.n_members = finish_day(mem, nm, self._pending, n_pending, I)
         new_referred = conv[0] + conv[1]

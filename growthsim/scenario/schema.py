@@ -107,8 +107,8 @@ class Channels:
     weight_private: float = param(0.6, 0.0, 1.0, help="Relative preference to share privately.")
     weight_video: float = param(0.25, 0.0, 1.0, help="Relative preference to share on video.")
     weight_notes: float = param(0.15, 0.0, 1.0, help="Relative preference to share on notes.")
-    reach_private: float = param(0.15, 0.0, 1.0, unit="probability per friend",
-                                 source="C4 (effective read rate under 15%)",
+    reach_private: float = param(0.3, 0.0, 1.0, unit="probability per friend",
+                                 source="C4 (read rate under 15% of ~47 messages; close ties read more)",
                                  help="Chance a friend sees a private share.")
     reach_followers: float = param(0.1, 0.0, 1.0, unit="probability per follower",
                                    help="Chance a follower sees a video share.")
@@ -144,15 +144,15 @@ class Content:
                                  help="Engagement with posts in the weekday-evening slot.")
     weekend_factor: float = param(0.8, 0.0, 5.0, unit="multiplier", source="C5",
                                   help="Engagement on weekends.")
-    read_value: float = param(0.45, 0.0, 5.0, unit="reads per post", source="C3, C4",
+    read_value: float = param(0.2, 0.0, 5.0, unit="reads per post", source="C3, C4",
                               help="Reads of a value post by a fully engaged member.")
-    read_interaction: float = param(0.4, 0.0, 5.0, unit="reads per post")
-    read_promo: float = param(0.2, 0.0, 5.0, unit="reads per post", source="C4")
-    read_ugc: float = param(0.15, 0.0, 5.0, unit="reads per post")
-    interact_value: float = param(0.1, 0.0, 5.0, unit="interactions per post")
-    interact_interaction: float = param(0.6, 0.0, 5.0, unit="interactions per post", source="C3")
-    interact_promo: float = param(0.03, 0.0, 5.0, unit="interactions per post")
-    interact_ugc: float = param(0.2, 0.0, 5.0, unit="interactions per post")
+    read_interaction: float = param(0.2, 0.0, 5.0, unit="reads per post")
+    read_promo: float = param(0.1, 0.0, 5.0, unit="reads per post", source="C4")
+    read_ugc: float = param(0.1, 0.0, 5.0, unit="reads per post")
+    interact_value: float = param(0.03, 0.0, 5.0, unit="interactions per post")
+    interact_interaction: float = param(0.25, 0.0, 5.0, unit="interactions per post", source="C3")
+    interact_promo: float = param(0.01, 0.0, 5.0, unit="interactions per post")
+    interact_ugc: float = param(0.1, 0.0, 5.0, unit="interactions per post")
     fatigue: bool = param(True, help="Switch content fatigue on or off.")
     fatigue_base: float = param(0.01, 0.0, 1.0, unit="per read", source="C3, modelling choice")
     fatigue_sameness: float = param(0.08, 0.0, 1.0, unit="per read at full sameness",
@@ -177,14 +177,14 @@ class Sharing:
                             help="'active': active members may share each day; 'daily': every "
                                  "member may share each day (Bass); 'on_join': one share on "
                                  "the day after joining (independent cascade).")
-    p_share: float = param(0.02, 0.0, 1.0, unit="probability per active member-day",
+    p_share: float = param(0.04, 0.0, 1.0, unit="probability per active member-day",
                            source="R2, R5; modelling choice",
                            help="Base chance an active member shares today.")
 
 
 @dataclass(frozen=True)
 class Conversion:
-    p_convert: float = param(0.004, 0.0, 1.0, unit="probability per exposure",
+    p_convert: float = param(0.006, 0.0, 1.0, unit="probability per exposure",
                              source="W2 (4x ads)",
                              help="Base chance one friend's share converts its receiver.")
     tie_strength_exponent: float = param(1.0, 0.0, 5.0,
@@ -192,7 +192,7 @@ class Conversion:
     trust_weight: float = param(1.0, 0.0, 2.0,
                                 help="0: trust does not matter; 1: conversion is proportional "
                                      "to 2 x receiver trust.")
-    exposure_decay: float = param(0.7, 0.0, 1.0, unit="factor per earlier exposure",
+    exposure_decay: float = param(0.9, 0.0, 1.0, unit="factor per earlier exposure",
                                   help="Diminishing returns: each earlier exposure multiplies "
                                        "the chance by this factor.")
     rejoin_factor: float = param(0.2, 0.0, 1.0, unit="multiplier",
@@ -212,7 +212,7 @@ class Ads:
                                             unit="yuan per day, one value per year",
                                             help="Ad budget; the last value holds afterwards.")
     cpm: float = param(40.0, 0.01, 10_000.0, unit="yuan per 1,000 impressions")
-    p_convert: float = param(0.001, 0.0, 1.0, unit="probability per impression",
+    p_convert: float = param(0.0015, 0.0, 1.0, unit="probability per impression",
                              source="W1, W2 (WOM 4x, KOC 6x better)",
                              help="Chance an ad impression converts.")
 

@@ -29,7 +29,7 @@ COLUMNS = {
     "new_paid": "Joins from ad impressions.",
     "new_organic": "Unaided joins: discovery (Bass innovation) and notes visits.",
     "new_notes": "The part of new_organic that came from notes visits.",
-    "kocs_signed": "KOCs signed today (they become members if they were not).",
+    "kocs_signed": "KOCs signed today who were not yet members (they join at signing).",
     "churned": "Members who left today.",
     "nwom_emitters": "Churners who spread negative word of mouth today.",
     "exposures": "Share exposures of non-members today.",

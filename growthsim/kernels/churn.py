@@ -10,8 +10,9 @@ silence_cap) and weekly interaction average x:
     churn with probability 1 - exp(-h).
 
 A churner emits negative word of mouth with probability nwom_prob * nwom_mult_d:
-each friend j (on the complete graph: Poisson((n - 1) * reach_private) random
-people) loses trust_j *= 1 - min(1, nwom_hit * w). Churners are visited in
+each friend j (on the complete graph: Poisson((n - 1) * reach_private) of the
+other people, drawn with replacement) loses trust_j *= 1 - min(1, nwom_hit * w),
+members and non-members alike, whether or not content.trust_dynamics is on. Churners are visited in
 member-list order, so the result does not depend on threads.
 """
 
@@ -22,6 +23,7 @@ from numba import njit, prange
 
 from growthsim.kernels import layout as L
 from growthsim.kernels import rng
+from growthsim.kernels.conversion import other
 
 
 @njit(inline="always", cache=True)
@@ -81,7 +83,7 @@ def churn_apply(day, members, n_members, P, D, I, F, indptr, indices, weight):
         if complete:
             m = rng.poisson(P[L.P_REACH_PRIVATE] * (n - 1), seed, day, i, rng.NWOM, 1)
             for r in range(m):
-                j = int(rng.uniform(seed, day, i, rng.NWOM, r + 2) * n)
+                j = other(rng.uniform(seed, day, i, rng.NWOM, r + 2), i, n)
                 F[j, L.F_TRUST] *= 1.0 - min(1.0, hit)
         else:
             for e in range(indptr[i], indptr[i + 1]):

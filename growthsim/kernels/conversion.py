@@ -2,9 +2,10 @@
 
 Each share is an exposure of its receivers. A private share reaches each
 friend with probability reach_private (on the mean-field complete graph:
-Poisson((n - 1) * reach_private) people drawn at random); a video share
-reaches each follower with probability reach_followers plus
-Poisson(video_strangers) random people; a notes share adds to the notes
+Poisson((n - 1) * reach_private) contacts, each drawn uniformly among the other
+n - 1 people, with replacement); a video share reaches each follower with
+probability reach_followers plus Poisson(video_strangers) people drawn the
+same way; a notes share adds to the notes
 stock, which brings discoveries in step 5. An exposure of person j by sharer s
 along a tie of strength w and multiplicity c converts with probability
 
@@ -28,6 +29,13 @@ from growthsim.kernels import rng
 from growthsim.kernels.membership import join
 
 INF = np.inf
+
+
+@njit(inline="always", cache=True)
+def other(u, s, n):
+    """A person drawn uniformly among the n - 1 people other than s (u uniform)."""
+    j = int(u * (n - 1))
+    return j + 1 if j >= s else j
 
 
 @njit(inline="always", cache=True)
@@ -93,11 +101,9 @@ def conversion_step(day, members, n_members, P, D, SEG, I, F, indptr, indices, w
             if complete:
                 m = rng.poisson(reach_p * (n - 1), seed, day, s, rng.STRANGER_N, 0)
                 for r in range(m):
-                    j = int(rng.uniform(seed, day, s, rng.STRANGER, r) * n)
-                    if j != s:
-                        n_touched = attempt(P, D, SEG, I, F, day, seed, s, j, L.PRIVATE, 1.0, 1,
-                                            (base + r) * 4, P[L.P_CONV_PRIVATE], touched,
-                                            n_touched)
+                    j = other(rng.uniform(seed, day, s, rng.STRANGER, r), s, n)
+                    n_touched = attempt(P, D, SEG, I, F, day, seed, s, j, L.PRIVATE, 1.0, 1,
+                                        (base + r) * 4, P[L.P_CONV_PRIVATE], touched, n_touched)
             else:
                 for e in range(indptr[s], indptr[s + 1]):
                     j = indices[e]
@@ -116,11 +122,9 @@ def conversion_step(day, members, n_members, P, D, SEG, I, F, indptr, indices, w
                                         base * 4 + 1, P[L.P_CONV_VIDEO], touched, n_touched)
             m = rng.poisson(P[L.P_VIDEO_STRANGERS], seed, day, s, rng.STRANGER_N, 1)
             for r in range(m):
-                j = int(rng.uniform(seed, day, s, rng.STRANGER, r + 1_000_000) * n)
-                if j != s:
-                    n_touched = attempt(P, D, SEG, I, F, day, seed, s, j, L.VIDEO, 1.0, 1,
-                                        (base + r) * 4 + 2, P[L.P_CONV_VIDEO], touched,
-                                        n_touched)
+                j = other(rng.uniform(seed, day, s, rng.STRANGER, r + 1_000_000), s, n)
+                n_touched = attempt(P, D, SEG, I, F, day, seed, s, j, L.VIDEO, 1.0, 1,
+                                    (base + r) * 4 + 2, P[L.P_CONV_VIDEO], touched, n_touched)
         else:
             notes += 1
     new_wom = 0

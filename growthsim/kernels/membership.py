@@ -3,7 +3,9 @@
 The member list holds the indices of current members in a stable order: the
 order they joined in, with churners removed at the end of each day. New
 members wait in a pending list and enter the member list at the end of the
-day, so a person who joins on day d first acts on day d + 1.
+day, so a person who joins on day d first acts on day d + 1. Seeds and signed
+KOCs are the exception: they enter the list before the day's steps and act on
+the day they join.
 """
 
 from numba import njit
@@ -33,12 +35,6 @@ def join(P, I, F, j, day, acq, platform, referrer, pending, n_pending):
     F[j, L.F_WEEKLY] = INITIAL_WEEKLY
     pending[n_pending] = j
     return n_pending + 1
-
-
-@njit(cache=True)
-def can_join(I, j, day):
-    """Whether person j may join today (not a member, not joined earlier today)."""
-    return I[j, L.I_STAGE] != L.MEMBER
 
 
 @njit(cache=True)

@@ -4,9 +4,9 @@ Habituation first recovers, h *= 1 - recovery. A member who shared today under
 a per-share cash programme is paid per_share_cash. While the ladder count
 (shares or referrals, less demotions) reaches the next level's threshold the
 member is promoted and paid the level's cost (varied rewards: cost * (0.5 + u),
-mean unchanged). Every reward raises habituation, h += (1 - h) * rate * v with
-v = varied_factor for varied rewards and 1 for fixed ones, and starts the
-post-reward pause. With loss aversion on, a ranked member who has been silent
+mean unchanged). Every reward (per-share cash and promotions) raises
+habituation, h += (1 - h) * rate * v with v = varied_factor for varied rewards
+and 1 for fixed ones; a promotion also starts the post-reward pause. With loss aversion on, a ranked member who has been silent
 for a multiple of demote_after days drops one tier and must earn it back.
 """
 

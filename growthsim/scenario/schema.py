@@ -38,7 +38,7 @@ EVENT_KINDS = ("campaign", "crisis")
 class Run:
     days: int = param(1826, 1, 36_500, unit="days", source="5 years of 365.25 days",
                       help="Simulated horizon; one tick is one day.")
-    seed: int = param(1, 0, 2**62, source="modelling choice",
+    seed: int = param(1, 0, 2**53, source="modelling choice",
                       help="Seed of the counter-based random numbers (graph and dynamics).")
     start_weekday: str = param("mon", choices=WEEKDAYS, source="modelling choice",
                                help="Weekday of day 0.")
@@ -163,8 +163,10 @@ class Content:
     trust_gain_value: float = param(0.004, 0.0, 1.0, unit="per value read")
     trust_gain_interaction: float = param(0.004, 0.0, 1.0, unit="per interaction")
     trust_loss_promo: float = param(0.01, 0.0, 1.0, unit="per promo read", source="C2")
-    ugc_propensity: float = param(0.02, 0.0, 1.0, unit="posts per active member-day",
-                                  source="C6", help="Mean UGC posting of an active member.")
+    ugc_propensity: float = param(0.02, 0.0, 1.0, unit="probability per active member-day",
+                                  source="C6", help="Chance an average active member posts "
+                                                    "(times their creator propensity, capped "
+                                                    "at one post a day).")
     ugc_concentration: float = param(1.6, 0.0, 5.0, unit="lognormal sigma", source="C6",
                                      help="Spread of creator propensity (20% post 80%).")
     ugc_audience: float = param(30.0, 0.0, 10_000.0, unit="members per post",

@@ -21,8 +21,7 @@ def build_graph(scenario, seed):
     Examples
     --------
     >>> from growthsim.scenario import Scenario
-    >>> g = build_graph(Scenario().with_overrides({"population.n": 1_000,
-    ...                                           "population.n_groups": 10}), seed=1)
+    >>> g = build_graph(Scenario().with_overrides({"population.n": 1_000}), seed=1)
     >>> g.n
     1000
     """
@@ -39,7 +38,8 @@ def build_graph(scenario, seed):
         if kind == "erdos_renyi":
             return graphs.erdos_renyi(n, c, seed=seed)
         if kind == "circles":
-            return graphs.circles(n, pop.n_groups, c, mixing=pop.mixing, seed=seed)
+            groups = pop.n_groups or max(1, round(n / pop.group_size))
+            return graphs.circles(n, groups, c, mixing=pop.mixing, seed=seed)
         if kind == "configuration_model":
             return graphs.configuration_model(n, exponent=pop.degree_exponent, mean_degree=c,
                                               seed=seed)

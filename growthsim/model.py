@@ -51,7 +51,7 @@ class GrowthModel(mesa.Model):
     Examples
     --------
     >>> import growthsim as gs
-    >>> sc = gs.Scenario().with_overrides({"population.n": 2_000, "population.n_groups": 20,
+    >>> sc = gs.Scenario().with_overrides({"population.n": 2_000,
     ...                                   "seeding.initial_members": 50})
     >>> model = gs.GrowthModel(sc, seed=7)
     >>> df = model.run(days=30)

@@ -92,7 +92,7 @@ class Population:
     >>> from growthsim.graphs import ring
     >>> pop = Population(Scenario(), ring(100, 4))
     >>> pop
-    Population(n=100, members=0, state=22.0 KiB)
+    Population(n=100, members=0, state=19.9 KiB)
     >>> pop.column("stage")[:5]
     array([0, 0, 0, 0, 0], dtype=int32)
     """

@@ -172,7 +172,7 @@ def bass_adoption(t, p, q):
     Examples
     --------
     >>> round(float(bass_adoption(5.0, 0.03, 0.38)), 4)
-    0.5312
+    0.3312
     """
     t = np.asarray(t, dtype=float)
     e = np.exp(-(p + q) * t)

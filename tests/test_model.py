@@ -22,7 +22,7 @@ from growthsim.metrics import COLUMNS
 ROOT = Path(__file__).resolve().parents[1]
 
 SMALL = {
-    "population.n": 3_000, "population.n_groups": 30, "population.mean_degree": 12,
+    "population.n": 3_000, "population.group_size": 100, "population.mean_degree": 12,
     "seeding.initial_members": 600, "ads.daily_budget": [200.0], "run.days": 120,
 }
 
@@ -319,7 +319,7 @@ def test_retention_table():
 
 _THREAD_SCRIPT = """
 import hashlib, growthsim as gs
-sc = gs.Scenario().with_overrides({"population.n": 20000, "population.n_groups": 100,
+sc = gs.Scenario().with_overrides({"population.n": 20000,
     "seeding.initial_members": 2000, "koc.count": 20, "rewards.loss_aversion": True,
     "rewards.varied": True, "channels.weight_video": 0.4, "channels.weight_notes": 0.3})
 df = gs.GrowthModel(sc, seed=3).run(days=90)

@@ -82,8 +82,10 @@ class Population:
                                help="Mean number of ties.")
     rewiring: float = param(0.1, 0.0, 1.0, unit="probability",
                             help="Watts-Strogatz rewiring probability.")
-    n_groups: int = param(5_000, 1, 10_000_000, unit="circles",
-                          help="Interest circles for the 'circles' graph.")
+    n_groups: int = param(0, 0, 10_000_000, unit="circles",
+                          help="Interest circles for the 'circles' graph; 0 = n / group_size.")
+    group_size: float = param(200.0, 2.0, 1e7, unit="people per circle",
+                              help="Mean circle size when n_groups = 0.")
     mixing: float = param(0.1, 0.0, 1.0, unit="fraction of ties",
                           help="Share of ties that cross circles ('circles' graph).")
     degree_exponent: float = param(2.5, 2.01, 5.0,

@@ -123,7 +123,18 @@ class SocialGraph:
         return len(self.indices) if self.directed else len(self.indices) // 2
 
     def degree(self) -> np.ndarray:
-        """Distinct neighbours per person (out-degree if directed), as int64."""
+        """Distinct neighbours per person (out-degree if directed; n - 1 if complete).
+
+        Returns
+        -------
+        ndarray of int64, shape (n,)
+
+        Examples
+        --------
+        >>> from growthsim.graphs import from_edges
+        >>> from_edges(4, [0, 0, 0], [1, 2, 2]).degree()    # the repeated 0-2 counts once
+        array([2, 1, 1, 0])
+        """
         if self.complete:
             return np.full(self.n, max(self.n - 1, 0), np.int64)
         return np.diff(self.indptr)
@@ -136,7 +147,24 @@ class SocialGraph:
         return float(self.n - 1) if self.complete else len(self.indices) / self.n
 
     def neighbors(self, i: int) -> np.ndarray:
-        """Person `i`'s neighbours: a view into `indices` (a new array for complete graphs)."""
+        """Person `i`'s neighbours, sorted.
+
+        Parameters
+        ----------
+        i : int
+            Person id, in [0, n-1].
+
+        Returns
+        -------
+        ndarray of int32
+            A view into `indices` (a new array of n - 1 ids for a complete graph).
+
+        Examples
+        --------
+        >>> from growthsim.graphs import complete, ring
+        >>> ring(8, 4).neighbors(0), complete(4).neighbors(1)
+        (array([1, 2, 6, 7], dtype=int32), array([0, 2, 3], dtype=int32))
+        """
         if self.complete:
             return np.delete(np.arange(self.n, dtype=np.int32), i)
         return self.indices[self.indptr[i]:self.indptr[i + 1]]
@@ -286,6 +314,8 @@ class SocialGraph:
         n, nnz = self.n, len(self.indices)
         if self.indptr[0] != 0 or np.any(np.diff(self.indptr) < 0):
             fail("indptr must start at 0 and never decrease")
+        if nnz and not (np.all(self.weight > 0) and np.all(self.weight <= 1)):
+            fail("weights must lie in (0, 1]")
         if self.complete:
             if nnz or self.multiplicity is not None:
                 fail("a complete graph stores no edges")
@@ -294,8 +324,6 @@ class SocialGraph:
                                     _or_empty(self.multiplicity), not self.directed)
             if code:
                 fail(_ROW_PROBLEMS[code] + f" (row {row})")
-        if nnz and not (np.all(self.weight > 0) and np.all(self.weight <= 1)):
-            fail("weights must lie in (0, 1]")
         if self.multiplicity is not None and (self.multiplicity.min(initial=2) < 1
                                               or not np.any(self.multiplicity > 1)):
             fail("multiplicity must be >= 1, and None when every edge is simple")
@@ -381,6 +409,19 @@ def _scatter(src, dst, wbits, directed, indptr, keys, shift):
             cursor[v] += 1
 
 
+@njit(cache=True)
+def _sort(keys, a, b):
+    if b - a > 24:
+        keys[a:b].sort()
+        return
+    for i in range(a + 1, b):  # most rows are short: insertion sort is ~3x numba's quicksort
+        x, j = keys[i], i - 1
+        while j >= a and keys[j] > x:
+            keys[j + 1] = keys[j]
+            j -= 1
+        keys[j + 1] = x
+
+
 @njit(cache=True, parallel=True)
 def _sort_rows(indptr, keys, shift):
     """Sort each row; return distinct neighbours per row and the number of pairs whose lines
@@ -390,8 +431,7 @@ def _sort_rows(indptr, keys, shift):
     unbalanced = 0
     for r in prange(n):
         a, b = indptr[r], indptr[r + 1]
-        if b - a > 1:
-            keys[a:b].sort()
+        _sort(keys, a, b)
         j, d = a, 0
         while j < b:
             v, mirrored, total = keys[j] >> shift, 0, 0
@@ -429,12 +469,10 @@ def _as_ids(a, n, what):
     a = np.asarray(a)
     if a.ndim != 1 or not (np.issubdtype(a.dtype, np.integer) or a.size == 0):
         raise ValueError(f"from_edges: {what} must be a 1-D array of integers")
-    if a.dtype not in (np.int32, np.int64):
-        a = a.astype(np.int64)
     if a.size and (a.min() < 0 or a.max() >= n):
         raise ValueError(f"from_edges: {what} must hold ids in [0, n-1] = [0, {n - 1}]; "
                          f"got values in [{a.min()}, {a.max()}]")
-    return np.ascontiguousarray(a)
+    return np.ascontiguousarray(a, dtype=np.int32)  # one dtype: the kernels compile once
 
 
 def from_edges(n, src, dst, weight=None, *, directed=False, name="", symmetric_listing="auto"):
@@ -467,8 +505,8 @@ def from_edges(n, src, dst, weight=None, *, directed=False, name="", symmetric_l
 
     Examples
     --------
-    >>> g = from_edges(3, [0, 1, 1, 2], [1, 0, 2, 2])
-    >>> g.n_edges, g.multiplicity is None    # (0,1),(1,0) is one edge listed both ways
+    >>> g = from_edges(3, [0, 1, 1, 2, 2], [1, 0, 2, 1, 2])   # each edge both ways, a loop
+    >>> g.n_edges, g.multiplicity is None
     (2, True)
     >>> g = from_edges(3, [0, 0, 1], [1, 1, 2], weight=[0.2, 0.4, 1.0])
     >>> g.multiplicity[:1], g.weight[:1]     # two parallel 0-1 edges, mean weight
@@ -480,6 +518,8 @@ def from_edges(n, src, dst, weight=None, *, directed=False, name="", symmetric_l
         raise ValueError("from_edges: symmetric_listing must be 'auto', True or False; "
                          f"got {symmetric_listing!r}")
     n = int(n)
+    if symmetric_listing != "auto":
+        symmetric_listing = bool(symmetric_listing)
     src, dst = _as_ids(src, n, "src"), _as_ids(dst, n, "dst")
     if len(src) != len(dst):
         raise ValueError(f"from_edges: src and dst differ in length ({len(src)} != {len(dst)})")
@@ -493,8 +533,8 @@ def from_edges(n, src, dst, weight=None, *, directed=False, name="", symmetric_l
         bad = ~((w > 0) & (w <= 1))
         if bad.any():
             i = int(np.argmax(bad))
-            raise ValueError(f"from_edges: weights must lie in (0, 1]; got {w[i]!r} on edge "
-                             f"({src[i]}, {dst[i]})")
+            raise ValueError(f"from_edges: weights must lie in (0, 1]; got {float(w[i])!r} "
+                             f"on edge ({src[i]}, {dst[i]})")
         wbits, shift = w.view(np.uint32), _WEIGHT_SHIFT
     directed = bool(directed)
 

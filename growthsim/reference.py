@@ -12,13 +12,11 @@ same keys (:func:`~growthsim.kernels.rng.uniform_py` and
 evaluates every formula with the same floating-point operations in the same order, so a run
 of either model with the same seed gives bit-identical state and metrics
 (``tests/test_reference.py``), and each step can be compared with its kernel on arbitrary
-states (``tests/test_kernels_twin.py``). Two details matter for that exactness:
-
-* ``x ** k`` with an integer ``k`` is computed by numba with repeated squaring, not with
-  ``pow``; the two differ in the last bit most of the time, so :func:`int_power` repeats
-  numba's loop.
-* The dynamics read the seed from the float parameter vector ``P`` (``int(P[SEED])``) while
-  the initial state uses the scenario's integer seed, exactly as the kernels do.
+states (``tests/test_kernels_twin.py``). One detail matters for that exactness: numba
+computes ``x ** k`` for an integer ``k`` by repeated squaring, not with C ``pow``; the two
+differ in the last bit more often than not, so :func:`int_power` repeats numba's loop.
+(``exp``, ``log``, ``cos``, ``sqrt`` and ``x ** y`` for a float ``y`` call the same C
+library functions in both, and give the same bits.)
 
 Only non-kernel code is shared with :class:`GrowthModel`: the scenario packing
 (:mod:`growthsim.population`), the choice of seeds and KOCs, the day's context (content load,
@@ -82,6 +80,12 @@ def int_power(a, b):
     return 1.0 / r if invert else r
 
 
+def other(u, s, n):
+    """A person drawn uniformly among the n - 1 people other than ``s`` (``u`` uniform)."""
+    j = int(u * (n - 1))
+    return j + 1 if j >= s else j
+
+
 def named(vector, names):
     """A packed parameter vector as a namespace: ``P[L.P_P_SHARE]`` -> ``p.p_share``."""
     return SimpleNamespace(**{name.lower(): float(vector[k]) for k, name in enumerate(names)})
@@ -123,7 +127,8 @@ class Person(mesa.Agent):
             setattr(self, name, 0.0)
 
     def __repr__(self):
-        return f"<Person {self.index}: stage {self.stage}, tier {self.tier}, trust {self.trust:.3f}>"
+        return (f"<Person {self.index}: stage {self.stage}, tier {self.tier}, "
+                f"trust {self.trust:.3f}>")
 
     # -- state in the kernels' layout -----------------------------------------------------
     def load(self, irow, frow):
@@ -657,10 +662,9 @@ class ReferenceModel(mesa.Model):
                 if self.complete:  # mean field: friends are random people
                     m = poisson(p.reach_private * (n - 1), seed, day, s, R.STRANGER_N, 0)
                     for r in range(m):
-                        j = int(uniform(seed, day, s, R.STRANGER, r) * n)
-                        if j != s:
-                            expose(sharer, people[j], L.PRIVATE, 1.0, 1, (base + r) * 4,
-                                   p.conv_private)
+                        j = other(uniform(seed, day, s, R.STRANGER, r), s, n)
+                        expose(sharer, people[j], L.PRIVATE, 1.0, 1, (base + r) * 4,
+                               p.conv_private)
                 else:
                     for friend, w, c in sharer.friends:
                         if p.reach_private < 1.0 and \
@@ -674,11 +678,10 @@ class ReferenceModel(mesa.Model):
                         continue
                     expose(sharer, follower, L.VIDEO, 1.0, 1, base * 4 + 1, p.conv_video)
                 m = poisson(p.video_strangers, seed, day, s, R.STRANGER_N, 1)
-                for r in range(m):
-                    j = int(uniform(seed, day, s, R.STRANGER, r + 1_000_000) * n)
-                    if j != s:
-                        expose(sharer, people[j], L.VIDEO, 1.0, 1, (base + r) * 4 + 2,
-                               p.conv_video)
+                for r in range(m):  # strangers: anyone but the sharer
+                    j = other(uniform(seed, day, s, R.STRANGER, r + 1_000_000), s, n)
+                    expose(sharer, people[j], L.VIDEO, 1.0, 1, (base + r) * 4 + 2,
+                           p.conv_video)
             else:
                 notes += 1  # notes reach people later, through discovery (step 5)
         new_wom = new_koc = exposures = lag = 0
@@ -780,7 +783,7 @@ class ReferenceModel(mesa.Model):
             if self.complete:
                 m = poisson(p.reach_private * (n - 1), seed, day, i, R.NWOM, 1)
                 for r in range(m):
-                    j = int(uniform(seed, day, i, R.NWOM, r + 2) * n)
+                    j = other(uniform(seed, day, i, R.NWOM, r + 2), i, n)
                     self.people[j].trust *= 1.0 - min(1.0, hit)
             else:
                 for friend, w, _ in person.friends:
@@ -877,6 +880,8 @@ class ReferenceModel(mesa.Model):
                 damp = (1.0 - ev.mitigation) if ev.handled_openly else 1.0
                 self.crisis_shock(ev.trust_shock * damp)
         cen = self.census(day)
+        cen[_C["members"]] += len(self.pending)  # today's joiners count from today,
+        cen[_C["tier_0"]] += len(self.pending)   # at tier 0
         self._ugc_yesterday = int(cen[_C["ugc_posts"]])
         joined_today = len(self.pending)
         self.finish_day()

@@ -102,24 +102,29 @@ _INT_COLUMNS = {"day", "weekday", "members", "new_members", "new_wom", "new_koc"
 
 
 def frame(rows, scenario):
-    """The metrics table with derived columns (see :data:`COLUMNS`)."""
+    """The metrics table with derived columns (see :data:`COLUMNS`).
+
+    Built in one DataFrame call from NumPy columns, so a short run (a cascade)
+    does not pay pandas' per-column costs.
+    """
     names = FLOW_NAMES + CENSUS_NAMES
     data = np.vstack(rows) if rows else np.zeros((0, len(names)))
-    df = pd.DataFrame(data, columns=list(names))
     n_levels = len(scenario.rewards.levels) if scenario.rewards.enabled else 0
-    df = df.drop(columns=[f"tier_{t}" for t in range(n_levels + 1, MAX_TIERS)])
-    for col in df.columns:
-        if col in _INT_COLUMNS:
-            df[col] = df[col].astype(np.int64)
-    add_derived(df, scenario.purchases.margin, seeds=_seeds(df))
-    return df
+    dropped = {f"tier_{t}" for t in range(n_levels + 1, MAX_TIERS)}
+    cols = {}
+    for k, name in enumerate(names):
+        if name not in dropped:
+            col = data[:, k]
+            cols[name] = col.astype(np.int64) if name in _INT_COLUMNS else col
+    cols.update(derived(cols, scenario.purchases.margin, seeds=_seeds(cols)))
+    return pd.DataFrame(cols, copy=False)
 
 
-def _seeds(df):
-    if df.empty:
+def _seeds(cols):
+    if len(cols["day"]) == 0:
         return 0
-    first = df.iloc[0]
-    return int(first["members"] + first["churned"] - first["new_members"] - first["kocs_signed"])
+    return int(cols["members"][0] + cols["churned"][0] - cols["new_members"][0]
+               - cols["kocs_signed"][0])
 
 
 def _ratio(a, b):
@@ -130,27 +135,35 @@ def _ratio(a, b):
     return out
 
 
-def add_derived(df, margin, seeds=0):
-    """Add ratio and cumulative columns in place."""
-    df["reward_cost"] = df["reward_cost_ladder"] + df["newcomer_reward_cost"]
-    df["acquisition_cost"] = df["ad_cost"] + df["koc_cost"] + df["reward_cost"]
-    df["dau_mau"] = _ratio(df["dau"], df["mau"])
-    referred = df["new_wom"] + df["new_koc"]
-    df["wom_share"] = _ratio(referred, df["new_members"])
-    df["share_rate"] = _ratio(df["shares"], df["dau"])
-    df["activity_per_member_week"] = _ratio(7 * df["interactions"], df["members"])
-    ref30 = referred.rolling(30, min_periods=1).sum()
-    df["cycle_time"] = _ratio(df["referral_lag_sum"].rolling(30, min_periods=1).sum(), ref30)
-    mem30 = df["members"].rolling(30, min_periods=1).mean()
-    df["k_factor"] = _ratio(ref30, mem30) * df["cycle_time"].fillna(0.0)
-    joins = df["new_members"] + df["kocs_signed"]
-    df["cum_members"] = seeds + joins.cumsum()
-    df["cum_revenue"] = df["revenue"].cumsum()
-    df["cac"] = _ratio(df["acquisition_cost"].cumsum(), df["new_members"].cumsum())
-    df["cac_paid"] = _ratio(df["ad_cost"].cumsum(), df["new_paid"].cumsum())
-    df["ltv"] = _ratio(df["cum_revenue"] * margin, df["cum_members"])
-    df["ltv_cac"] = _ratio(df["ltv"], df["cac"])
-    return df
+def _rolling_sum(x, w):
+    c = np.cumsum(np.asarray(x, dtype=float))
+    out = c.copy()
+    out[w:] -= c[:-w]
+    return out
+
+
+def derived(c, margin, seeds=0):
+    """Ratio and cumulative columns from the daily columns ``c`` (a dict of arrays)."""
+    d = {}
+    d["reward_cost"] = c["reward_cost_ladder"] + c["newcomer_reward_cost"]
+    d["acquisition_cost"] = c["ad_cost"] + c["koc_cost"] + d["reward_cost"]
+    d["dau_mau"] = _ratio(c["dau"], c["mau"])
+    referred = c["new_wom"] + c["new_koc"]
+    d["wom_share"] = _ratio(referred, c["new_members"])
+    d["share_rate"] = _ratio(c["shares"], c["dau"])
+    d["activity_per_member_week"] = _ratio(7 * c["interactions"], c["members"])
+    ref30 = _rolling_sum(referred, 30)
+    d["cycle_time"] = _ratio(_rolling_sum(c["referral_lag_sum"], 30), ref30)
+    days = np.minimum(np.arange(1, len(referred) + 1), 30)
+    mem30 = _rolling_sum(c["members"], 30) / days
+    d["k_factor"] = _ratio(ref30, mem30) * np.nan_to_num(d["cycle_time"])
+    d["cum_members"] = seeds + np.cumsum(c["new_members"] + c["kocs_signed"])
+    d["cum_revenue"] = np.cumsum(c["revenue"])
+    d["cac"] = _ratio(np.cumsum(d["acquisition_cost"]), np.cumsum(c["new_members"]))
+    d["cac_paid"] = _ratio(np.cumsum(c["ad_cost"]), np.cumsum(c["new_paid"]))
+    d["ltv"] = _ratio(d["cum_revenue"] * margin, d["cum_members"])
+    d["ltv_cac"] = _ratio(d["ltv"], d["cac"])
+    return d
 
 
 def cohort_retention(population, today, days=(1, 7, 30, 365), cohort="month"):

@@ -17,8 +17,8 @@ from growthsim.kernels.membership import finish_day, join
 from growthsim.kernels.purchases import purchases_step
 from growthsim.kernels.rewards import rewards_step
 from growthsim.kernels.sharing import sharing_step
-from growthsim.population import Population, derive_seed, pack_levels, pack_params, \
-    pack_segments
+from growthsim.population import Population, derive_seed, koc_followers, pack_levels, \
+    pack_params, pack_segments
 from growthsim.scenario import Scenario
 
 _WEEKDAY = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -64,7 +64,7 @@ class GrowthModel(mesa.Model):
     def __init__(self, scenario=None, graph=None, seed=None):
         scenario = Scenario() if scenario is None else scenario
         if seed is not None:
-            scenario = scenario.with_overrides({"run.seed": int(seed)})
+            scenario = _with_seed(scenario, seed)
         super().__init__(rng=scenario.run.seed)
         self._scenario = scenario
         if graph is None:
@@ -73,6 +73,8 @@ class GrowthModel(mesa.Model):
             from growthsim.build import build_graph
 
             graph = build_graph(scenario, derive_seed(scenario.run.seed, "graph"))
+        if graph.n < 2:
+            raise ValueError(f"GrowthModel needs a graph of at least 2 people; got {graph.n}")
         self.graph = graph
         self.n = graph.n
         self.P = pack_params(scenario, self.n, graph.complete)
@@ -149,13 +151,7 @@ class GrowthModel(mesa.Model):
         I[ids, L.I_KOC] = 1
         self._kocs = len(ids)
         if self.graph.follow_indptr is None and kc.followers > 0 and len(ids):
-            gen = np.random.default_rng(derive_seed(self.scenario.run.seed, "followers"))
-            counts = np.zeros(self.n, dtype=np.int64)
-            counts[ids] = gen.poisson(kc.followers, size=len(ids))
-            indptr = np.zeros(self.n + 1, dtype=np.int64)
-            np.cumsum(counts, out=indptr[1:])
-            followers = gen.integers(0, self.n, size=int(indptr[-1]), dtype=np.int32)
-            self._follow = (indptr, followers)
+            self._follow = koc_followers(self.scenario.run.seed, self.n, ids, kc.followers)
         return self._add_now(ids, L.ACQ_KOC_SIGNED)
 
     # -- one day -------------------------------------------------------------
@@ -236,9 +232,7 @@ class GrowthModel(mesa.Model):
                 damp = (1.0 - ev.mitigation) if ev.handled_openly else 1.0
                 crisis_shock(F, ev.trust_shock * damp)
         cen = np.zeros(N_CENSUS)
-        census(day, mem, nm, I, F, cen)
-        cen[M.CENSUS_INDEX["members"]] += n_pending    # today's joiners count from today,
-        cen[M.CENSUS_INDEX["tier_0"]] += n_pending     # at tier 0
+        census(day, mem, nm, self._pending, n_pending, I, F, cen)
         self._ugc_yesterday = int(cen[M.CENSUS_INDEX["ugc_posts"]])
         self.n_members = finish_day(mem, nm, self._pending, n_pending, I)
         new_referred = conv[0] + conv[1]
@@ -329,6 +323,22 @@ class GrowthModel(mesa.Model):
     def __repr__(self):
         return (f"GrowthModel({self.scenario.name!r}, n={self.n:,}, day={self.day}, "
                 f"members={self.n_members:,})")
+
+
+def _with_seed(scenario, seed):
+    """The scenario with another run.seed, validated like any value but without a rebuild."""
+    import dataclasses
+
+    from growthsim.scenario.schema import Run
+
+    meta = {f.name: f.metadata for f in dataclasses.fields(Run)}["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
+            or not meta["lo"] <= seed <= meta["hi"]:
+        from growthsim.errors import ScenarioError
+
+        raise ScenarioError(f"must be an integer in [0, {meta['hi']:,}]; got {seed!r}",
+                            field="run.seed")
+    return dataclasses.replace(scenario, run=dataclasses.replace(scenario.run, seed=int(seed)))
 
 
 def _graph_arrays(graph):

@@ -144,3 +144,29 @@ def derive_seed(seed, purpose):
     from growthsim.kernels.rng import hash64_py
 
     return hash64_py(seed, -2, 0, sum(map(ord, purpose)) * 131 + len(purpose), 0) >> 1
+
+
+def koc_followers(seed, n, kocs, mean):
+    """Synthetic audiences for KOCs on a graph without follow edges.
+
+    Each KOC gets Poisson(``mean``) followers drawn uniformly from the market;
+    repeats and the KOC itself are dropped, so a follower is reached at most
+    once per share. Returns the follow CSR ``(indptr, indices)`` over all
+    ``n`` people (rows of non-KOCs are empty).
+
+    Examples
+    --------
+    >>> indptr, idx = koc_followers(1, 1_000, [3, 7], 50.0)
+    >>> int(indptr[-1]) == len(idx), bool(3 not in idx[indptr[3]:indptr[4]])
+    (True, True)
+    """
+    gen = np.random.default_rng(derive_seed(seed, "followers"))
+    kocs = np.asarray(kocs, dtype=np.int64)
+    counts = gen.poisson(mean, size=len(kocs))
+    rows = np.repeat(kocs, counts)
+    cols = gen.integers(0, n, size=len(rows), dtype=np.int64)
+    keys = np.unique(rows[rows != cols] * n + cols[rows != cols])
+    rows, cols = keys // n, keys % n
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return indptr, cols.astype(np.int32)

@@ -51,7 +51,8 @@ from growthsim.kernels.membership import INITIAL_WEEKLY
 from growthsim.kernels.rng import poisson_py as poisson
 from growthsim.kernels.rng import uniform_py as uniform
 from growthsim.model import _WEEKDAY, GrowthModel
-from growthsim.population import derive_seed, pack_levels, pack_params, pack_segments
+from growthsim.population import derive_seed, koc_followers, pack_levels, pack_params, \
+    pack_segments
 from growthsim.scenario import Scenario
 
 _C = M.CENSUS_INDEX
@@ -610,15 +611,8 @@ class ReferenceModel(mesa.Model):
             self.people[int(j)].koc = 1
         self._kocs = len(ids)
         if self.graph.follow_indptr is None and kc.followers > 0 and len(ids):
-            # The same draws as GrowthModel: audience sizes in choice order, then the
-            # followers themselves in person order.
-            gen = np.random.default_rng(derive_seed(self.scenario.run.seed, "followers"))
-            counts = np.zeros(self.n, dtype=np.int64)
-            counts[ids] = gen.poisson(kc.followers, size=len(ids))
-            indptr = np.zeros(self.n + 1, dtype=np.int64)
-            np.cumsum(counts, out=indptr[1:])
-            self._set_followers(indptr, gen.integers(0, self.n, size=int(indptr[-1]),
-                                                     dtype=np.int32))
+            self._set_followers(*koc_followers(self.scenario.run.seed, self.n, ids,
+                                               kc.followers))
             self.has_follows = True
         return self._add_now(ids, L.ACQ_KOC_SIGNED)
 
@@ -781,7 +775,7 @@ class ReferenceModel(mesa.Model):
                 continue
             emitters += 1
             if self.complete:
-                m = poisson(p.reach_private * (n - 1), seed, day, i, R.NWOM, 1)
+                m = poisson(p.reach_private * (n - 1), seed, day, i, R.NWOM_N, 0)
                 for r in range(m):
                     j = other(uniform(seed, day, i, R.NWOM, r + 2), i, n)
                     self.people[j].trust *= 1.0 - min(1.0, hit)
@@ -822,36 +816,42 @@ class ReferenceModel(mesa.Model):
             out[_C["revenue"]] += person.revenue_today
             if person.revenue_today > 0.0:
                 out[_C["buyers"]] += 1
-            if person.stage != L.MEMBER:  # churned today: counted above, not below
-                continue
+            if person.stage == L.MEMBER:  # churned today: counted above, not below
+                m += 1
+                self._member_state(day, person, out)
+        for person in self.pending:  # today's joiners are members at the end of the day
             m += 1
-            silence = day - person.last_active
-            if silence < 7:
-                out[_C["wau"]] += 1
-            if silence < 30:
-                out[_C["mau"]] += 1
-            out[_C["trust_mean"]] += person.trust
-            if person.trust < 0.3:
-                out[_C["trust_low"]] += 1
-            out[_C["fatigue_mean"]] += person.fatigue
-            if person.fatigue > 0.7:
-                out[_C["fatigue_high"]] += 1
-            out[_C["habituation_mean"]] += person.habituation
-            if silence > 7:
-                out[_C["silent_7"]] += 1
-            if silence > 30:
-                out[_C["silent_30"]] += 1
-            out[_C["weekly_interactions"]] += person.weekly
-            out[_C["kocs"]] += person.koc
-            if person.posts > 0:
-                out[_C["creators"]] += 1
-            out[_C["tier_0"] + min(person.tier, MAX_TIERS - 1)] += 1
+            self._member_state(day, person, out)
         out[_C["members"]] = m
         if m > 0:
             for name in ("trust_mean", "fatigue_mean", "habituation_mean",
                          "weekly_interactions"):
                 out[_C[name]] /= m
         return out
+
+    @staticmethod
+    def _member_state(day, person, out):
+        silence = day - person.last_active
+        if silence < 7:
+            out[_C["wau"]] += 1
+        if silence < 30:
+            out[_C["mau"]] += 1
+        out[_C["trust_mean"]] += person.trust
+        if person.trust < 0.3:
+            out[_C["trust_low"]] += 1
+        out[_C["fatigue_mean"]] += person.fatigue
+        if person.fatigue > 0.7:
+            out[_C["fatigue_high"]] += 1
+        out[_C["habituation_mean"]] += person.habituation
+        if silence > 7:
+            out[_C["silent_7"]] += 1
+        if silence > 30:
+            out[_C["silent_30"]] += 1
+        out[_C["weekly_interactions"]] += person.weekly
+        out[_C["kocs"]] += person.koc
+        if person.posts > 0:
+            out[_C["creators"]] += 1
+        out[_C["tier_0"] + min(person.tier, MAX_TIERS - 1)] += 1
 
     def finish_day(self):
         """Churners leave the member list; today's joiners enter it."""
@@ -880,8 +880,6 @@ class ReferenceModel(mesa.Model):
                 damp = (1.0 - ev.mitigation) if ev.handled_openly else 1.0
                 self.crisis_shock(ev.trust_shock * damp)
         cen = self.census(day)
-        cen[_C["members"]] += len(self.pending)  # today's joiners count from today,
-        cen[_C["tier_0"]] += len(self.pending)   # at tier 0
         self._ugc_yesterday = int(cen[_C["ugc_posts"]])
         joined_today = len(self.pending)
         self.finish_day()

@@ -85,7 +85,12 @@ growthsim_setup() {
         printf '%s\n' "$want" >"$stamp"
     fi
     # numba's on-disk JIT cache, kept between runs (ignored by git).
-    export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$GROWTHSIM_REPO/.numba_cache}"
+    # numba keys its cache on each kernel's own file, not on the constants it imports from
+    # kernels/layout.py: key the folder on every kernel source so no stale code is loaded.
+    local kernels_hash
+    kernels_hash=$(cat "$GROWTHSIM_REPO"/growthsim/kernels/*.py "$GROWTHSIM_REPO"/growthsim/graphs/*.py \
+        | cksum | cut -d' ' -f1)
+    export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$GROWTHSIM_REPO/.numba_cache/$kernels_hash}"
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

@@ -369,7 +369,7 @@ def _churn_apply(c, I, F):
 
 def _census(c, I, F):
     out = np.zeros(N_CENSUS)
-    census(c.day, c.members, c.n_members, I, F, out)
+    census(c.day, c.members, c.n_members, _pending_buffer(c), len(c.pending), I, F, out)
     return list(out)
 
 

@@ -21,12 +21,42 @@ N_CENSUS = len(CENSUS_NAMES)
 _TIER0 = CENSUS_NAMES.index("tier_0")
 
 
-@njit(cache=True)
-def census(day, members, n_members, I, F, out):
-    """Fill ``out`` (length N_CENSUS) with today's figures over the member list.
+@njit(inline="always", cache=True)
+def _member_state(day, I, F, i, out):
+    """Add member i's state to the census (distributions, tiers, silence)."""
+    silence = day - I[i, L.I_LAST_ACTIVE]
+    if silence < 7:
+        out[2] += 1
+    if silence < 30:
+        out[3] += 1
+    t = F[i, L.F_TRUST]
+    out[16] += t
+    if t < 0.3:
+        out[17] += 1
+    f = F[i, L.F_FATIGUE]
+    out[18] += f
+    if f > 0.7:
+        out[19] += 1
+    out[20] += F[i, L.F_HABITUATION]
+    if silence > 7:
+        out[21] += 1
+    if silence > 30:
+        out[22] += 1
+    out[23] += F[i, L.F_WEEKLY]
+    out[24] += I[i, L.I_KOC]
+    if I[i, L.I_POSTS] > 0:
+        out[25] += 1
+    out[_TIER0 + min(I[i, L.I_TIER], MAX_TIERS - 1)] += 1
 
-    Members who churned today count towards today's activity and spending but
-    not towards ``members`` and the state distributions.
+
+@njit(cache=True)
+def census(day, members, n_members, pending, n_pending, I, F, out):
+    """Fill ``out`` (length N_CENSUS) with today's figures.
+
+    Activity and spending sum over the member list of the day (members who
+    churned today included); the state distributions and ``members`` cover
+    everyone who is a member at the end of the day: the list's survivors, then
+    today's joiners.
     """
     out[:] = 0.0
     m = 0
@@ -50,32 +80,12 @@ def census(day, members, n_members, I, F, out):
         out[14] += rev
         if rev > 0.0:
             out[15] += 1
-        if I[i, L.I_STAGE] != L.MEMBER:
-            continue
+        if I[i, L.I_STAGE] == L.MEMBER:
+            m += 1
+            _member_state(day, I, F, i, out)
+    for k in range(n_pending):
         m += 1
-        silence = day - I[i, L.I_LAST_ACTIVE]
-        if silence < 7:
-            out[2] += 1
-        if silence < 30:
-            out[3] += 1
-        t = F[i, L.F_TRUST]
-        out[16] += t
-        if t < 0.3:
-            out[17] += 1
-        f = F[i, L.F_FATIGUE]
-        out[18] += f
-        if f > 0.7:
-            out[19] += 1
-        out[20] += F[i, L.F_HABITUATION]
-        if silence > 7:
-            out[21] += 1
-        if silence > 30:
-            out[22] += 1
-        out[23] += F[i, L.F_WEEKLY]
-        out[24] += I[i, L.I_KOC]
-        if I[i, L.I_POSTS] > 0:
-            out[25] += 1
-        out[_TIER0 + min(I[i, L.I_TIER], MAX_TIERS - 1)] += 1
+        _member_state(day, I, F, pending[k], out)
     out[0] = m
     if m > 0:
         out[16] /= m

@@ -81,7 +81,7 @@ def churn_apply(day, members, n_members, P, D, I, F, indptr, indices, weight):
             continue
         emitters += 1
         if complete:
-            m = rng.poisson(P[L.P_REACH_PRIVATE] * (n - 1), seed, day, i, rng.NWOM, 1)
+            m = rng.poisson(P[L.P_REACH_PRIVATE] * (n - 1), seed, day, i, rng.NWOM_N, 0)
             for r in range(m):
                 j = other(rng.uniform(seed, day, i, rng.NWOM, r + 2), i, n)
                 F[j, L.F_TRUST] *= 1.0 - min(1.0, hit)

@@ -60,13 +60,15 @@ N_LEV_COLS = 3
 
 # Per-person integer state: columns of the int32 matrix ``I`` (one row a person).
 _I_NAMES = (
-    "STAGE", "TIER", "SEGMENT", "GROUP", "PLATFORMS", "KOC", "JOINED", "CHURN_DAY",
-    "LAST_ACTIVE", "LAST_REWARD", "ACTIVE_DAYS", "READS", "INTERACTIONS", "SHARES",
-    "REFERRALS", "OFFSET", "REFERRER", "GENERATION", "ACQ", "ACQ_PLATFORM", "POSTS",
-    "EXPOSURES", "FRESH",
+    # first: what an exposure of a non-member reads and writes (one cache line)
+    "STAGE", "EXP_TODAY", "EXPOSURES", "SEGMENT", "KOC", "BEST_REF", "BEST_PATH", "JOINED",
+    "GENERATION", "REFERRALS", "SHARE_TODAY", "TIER", "FRESH", "SHARES", "OFFSET",
+    "LAST_ACTIVE",
+    # the rest of a member's state
+    "GROUP", "PLATFORMS", "CHURN_DAY", "LAST_REWARD", "ACTIVE_DAYS", "READS", "INTERACTIONS",
+    "REFERRER", "ACQ", "ACQ_PLATFORM", "POSTS",
     # scratch written and read within one day
-    "READS_TODAY", "INTER_TODAY", "ACTIVE_TODAY", "POSTED_TODAY", "SHARE_TODAY",
-    "PUSH_TODAY", "CHURN_TODAY", "EXP_TODAY", "BEST_REF", "BEST_PATH",
+    "READS_TODAY", "INTER_TODAY", "ACTIVE_TODAY", "POSTED_TODAY", "PUSH_TODAY", "CHURN_TODAY",
 )
 for _i, _name in enumerate(_I_NAMES):
     globals()["I_" + _name] = _i
@@ -75,9 +77,9 @@ I_NAMES = tuple(n.lower() for n in _I_NAMES)
 
 # Per-person float state: columns of the float64 matrix ``F``.
 _F_NAMES = (
-    "TRUST", "FATIGUE", "HABITUATION", "WEEKLY", "CREATOR", "REVENUE",
+    "TRUST", "BEST_SCORE", "FATIGUE", "HABITUATION", "WEEKLY", "CREATOR", "REVENUE",
     # scratch
-    "REWARD_TODAY", "REVENUE_TODAY", "BEST_SCORE",
+    "REWARD_TODAY", "REVENUE_TODAY",
 )
 for _i, _name in enumerate(_F_NAMES):
     globals()["F_" + _name] = _i

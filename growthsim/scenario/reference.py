@@ -283,7 +283,7 @@ def metrics_table():
 
     Columns: name, kind (``flow``: counted by the day's steps; ``census``: the
     end-of-day census over the member list; ``derived``: computed from the
-    others by :func:`growthsim.metrics.add_derived`) and the definition from
+    others by :func:`growthsim.metrics.derived`) and the definition from
     :data:`growthsim.metrics.COLUMNS`. Numbered families such as
     ``tier_0`` ... ``tier_20`` share one row that names every column.
 

@@ -461,6 +461,8 @@ class ReferenceModel(mesa.Model):
     _choose = GrowthModel._choose
     _context = GrowthModel._context
     _quiet = GrowthModel._quiet
+    run = GrowthModel.run            # the same horizon loop, progress bar and metrics table
+    metrics = GrowthModel.metrics
 
     def __init__(self, scenario=None, graph=None, seed=None):
         scenario = Scenario() if scenario is None else scenario
@@ -901,31 +903,6 @@ class ReferenceModel(mesa.Model):
         self.day += 1
         if sc.run.stop_when_quiet and self._quiet(joined_today):
             self.running = False
-
-    def run(self, days=None, progress=False):
-        """Simulate ``days`` more days (default: to the scenario's horizon); see GrowthModel."""
-        days = self.scenario.run.days - self.day if days is None else int(days)
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=days, unit="day", desc=f"reference {self.scenario.name}")
-        for _ in range(days):
-            if not self.running:
-                break
-            self.step()
-            if bar is not None:
-                bar.update(1)
-        if bar is not None:
-            bar.close()
-        return self.metrics
-
-    @property
-    def metrics(self):
-        """Daily figures so far, as :attr:`GrowthModel.metrics`."""
-        if self._metrics is None:
-            self._metrics = M.frame(self._rows, self.scenario)
-        return self._metrics
 
     def __repr__(self):
         name = self.scenario.name if self._scenario is not None else "arrays"

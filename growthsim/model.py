@@ -95,6 +95,7 @@ class GrowthModel(mesa.Model):
         self._start_weekday = _WEEKDAY[scenario.run.start_weekday]
         self._rows = []
         self._metrics = None
+        self._buffers = (np.zeros(6), np.zeros(4), np.zeros(N_CENSUS))  # kernels' day outputs
         self._seed_members()
 
     # -- Mesa's own `scenario` slot holds its experimental Scenario; ours wins.
@@ -214,11 +215,10 @@ class GrowthModel(mesa.Model):
         activity_step(day, mem, nm, I, F)                                    # 2
         sharing_step(day, mem, nm, P, D, SEG, LEV, I, F)                     # 3
         indptr, indices, weight, mult = self._graph_arrays
-        conv = np.zeros(6)
+        conv, acq, cen = self._buffers
         n_pending = conversion_step(day, mem, nm, P, D, SEG, I, F, indptr, indices, weight,
                                     mult, self._follow[0], self._follow[1], self._touched,
                                     self._pending, 0, conv)                  # 4
-        acq = np.zeros(4)
         n_pending = acquisition_step(day, P, D, SEG, I, F, self.notes_stock, conv[3],
                                      self._pending, n_pending, acq)          # 5
         self.notes_stock = acq[3]
@@ -231,7 +231,6 @@ class GrowthModel(mesa.Model):
             if ev.kind == "crisis" and ev.day == day and ev.trust_shock > 0:
                 damp = (1.0 - ev.mitigation) if ev.handled_openly else 1.0
                 crisis_shock(F, ev.trust_shock * damp)
-        cen = np.zeros(N_CENSUS)
         census(day, mem, nm, self._pending, n_pending, I, F, cen)
         self._ugc_yesterday = int(cen[M.CENSUS_INDEX["ugc_posts"]])
         self.n_members = finish_day(mem, nm, self._pending, n_pending, I)

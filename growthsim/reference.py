@@ -46,7 +46,7 @@ import numpy as np
 from growthsim import metrics as M
 from growthsim.kernels import layout as L
 from growthsim.kernels import rng as R
-from growthsim.kernels.census import MAX_TIERS, N_CENSUS
+from growthsim.kernels.census import MAX_TIERS, N_CENSUS, N_CHUNKS
 from growthsim.kernels.membership import INITIAL_WEEKLY
 from growthsim.kernels.rng import poisson_py as poisson
 from growthsim.kernels.rng import uniform_py as uniform
@@ -798,33 +798,46 @@ class ReferenceModel(mesa.Model):
             person.trust *= keep
 
     def census(self, day):
-        """Today's figures over the member list (see :data:`growthsim.metrics.COLUMNS`)."""
-        out = [0.0] * N_CENSUS
+        """Today's figures over the member list (see :data:`growthsim.metrics.COLUMNS`).
+
+        Sums run over the same fixed slices of the member list as the kernel, then
+        today's joiners, and are added up in that order, so float totals match it.
+        """
         shares_by_channel = (None, "shares_private", "shares_video", "shares_notes")
-        m = 0
-        for person in self.members:
-            out[_C["dau"]] += person.active_today
-            out[_C["reads"]] += person.reads_today
-            out[_C["interactions"]] += person.inter_today
-            out[_C["ugc_posts"]] += person.posted_today
-            if person.share_today > 0:
-                out[_C["shares"]] += 1
-                out[_C[shares_by_channel[person.share_today]]] += 1
-            if person.push_today > 0:
-                out[_C["wakeups"]] += 1
-                if person.push_today == 2:
-                    out[_C["wakeups_success"]] += 1
-            out[_C["reward_cost_ladder"]] += person.reward_today
-            out[_C["revenue"]] += person.revenue_today
-            if person.revenue_today > 0.0:
-                out[_C["buyers"]] += 1
-            if person.stage == L.MEMBER:  # churned today: counted above, not below
-                m += 1
-                self._member_state(day, person, out)
+        members, n = self.members, len(self.members)
+        parts = []
+        for c in range(N_CHUNKS):
+            part = [0.0] * N_CENSUS
+            for person in members[c * n // N_CHUNKS:(c + 1) * n // N_CHUNKS]:
+                part[_C["dau"]] += person.active_today
+                part[_C["reads"]] += person.reads_today
+                part[_C["interactions"]] += person.inter_today
+                part[_C["ugc_posts"]] += person.posted_today
+                if person.share_today > 0:
+                    part[_C["shares"]] += 1
+                    part[_C[shares_by_channel[person.share_today]]] += 1
+                if person.push_today > 0:
+                    part[_C["wakeups"]] += 1
+                    if person.push_today == 2:
+                        part[_C["wakeups_success"]] += 1
+                part[_C["reward_cost_ladder"]] += person.reward_today
+                part[_C["revenue"]] += person.revenue_today
+                if person.revenue_today > 0.0:
+                    part[_C["buyers"]] += 1
+                if person.stage == L.MEMBER:  # churned today: counted above, not below
+                    part[_C["members"]] += 1
+                    self._member_state(day, person, part)
+            parts.append(part)
+        last = [0.0] * N_CENSUS
         for person in self.pending:  # today's joiners are members at the end of the day
-            m += 1
-            self._member_state(day, person, out)
-        out[_C["members"]] = m
+            last[_C["members"]] += 1
+            self._member_state(day, person, last)
+        parts.append(last)
+        out = [0.0] * N_CENSUS
+        for part in parts:
+            for x in range(N_CENSUS):
+                out[x] += part[x]
+        m = out[_C["members"]]
         if m > 0:
             for name in ("trust_mean", "fatigue_mean", "habituation_mean",
                          "weekly_interactions"):

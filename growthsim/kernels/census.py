@@ -5,11 +5,12 @@ totals are identical whatever the thread count.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from growthsim.kernels import layout as L
 
 MAX_TIERS = 21
+N_CHUNKS = 64  # fixed slices of the member list summed in parallel
 CENSUS_NAMES = (
     "members", "dau", "wau", "mau", "reads", "interactions", "ugc_posts", "shares",
     "shares_private", "shares_video", "shares_notes", "wakeups", "wakeups_success",
@@ -49,44 +50,58 @@ def _member_state(day, I, F, i, out):
     out[_TIER0 + min(I[i, L.I_TIER], MAX_TIERS - 1)] += 1
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
+def _member_activity(I, F, i, out):
+    """Add member i's activity and spending today to the census."""
+    out[1] += I[i, L.I_ACTIVE_TODAY]
+    out[4] += I[i, L.I_READS_TODAY]
+    out[5] += I[i, L.I_INTER_TODAY]
+    out[6] += I[i, L.I_POSTED_TODAY]
+    ch = I[i, L.I_SHARE_TODAY]
+    if ch > 0:
+        out[7] += 1
+        out[7 + ch] += 1
+    push = I[i, L.I_PUSH_TODAY]
+    if push > 0:
+        out[11] += 1
+        if push == 2:
+            out[12] += 1
+    out[13] += F[i, L.F_REWARD_TODAY]
+    rev = F[i, L.F_REVENUE_TODAY]
+    out[14] += rev
+    if rev > 0.0:
+        out[15] += 1
+
+
+@njit(parallel=True, cache=True)
 def census(day, members, n_members, pending, n_pending, I, F, out):
     """Fill ``out`` (length N_CENSUS) with today's figures.
 
     Activity and spending sum over the member list of the day (members who
     churned today included); the state distributions and ``members`` cover
     everyone who is a member at the end of the day: the list's survivors, then
-    today's joiners.
+    today's joiners. The list is cut into N_CHUNKS fixed slices summed in
+    parallel and combined in slice order, so float totals do not depend on the
+    thread count.
     """
-    out[:] = 0.0
-    m = 0
-    for k in range(n_members):
-        i = members[k]
-        out[1] += I[i, L.I_ACTIVE_TODAY]
-        out[4] += I[i, L.I_READS_TODAY]
-        out[5] += I[i, L.I_INTER_TODAY]
-        out[6] += I[i, L.I_POSTED_TODAY]
-        ch = I[i, L.I_SHARE_TODAY]
-        if ch > 0:
-            out[7] += 1
-            out[7 + ch] += 1
-        push = I[i, L.I_PUSH_TODAY]
-        if push > 0:
-            out[11] += 1
-            if push == 2:
-                out[12] += 1
-        out[13] += F[i, L.F_REWARD_TODAY]
-        rev = F[i, L.F_REVENUE_TODAY]
-        out[14] += rev
-        if rev > 0.0:
-            out[15] += 1
-        if I[i, L.I_STAGE] == L.MEMBER:
-            m += 1
-            _member_state(day, I, F, i, out)
+    parts = np.zeros((N_CHUNKS + 1, out.shape[0]))
+    for c in prange(N_CHUNKS):
+        part = parts[c]
+        for k in range(c * n_members // N_CHUNKS, (c + 1) * n_members // N_CHUNKS):
+            i = members[k]
+            _member_activity(I, F, i, part)
+            if I[i, L.I_STAGE] == L.MEMBER:
+                part[0] += 1
+                _member_state(day, I, F, i, part)
+    last = parts[N_CHUNKS]
     for k in range(n_pending):
-        m += 1
-        _member_state(day, I, F, pending[k], out)
-    out[0] = m
+        last[0] += 1
+        _member_state(day, I, F, pending[k], last)
+    out[:] = 0.0
+    for c in range(N_CHUNKS + 1):
+        for x in range(out.shape[0]):
+            out[x] += parts[c, x]
+    m = out[0]
     if m > 0:
         out[16] /= m
         out[18] /= m

@@ -387,8 +387,8 @@ def baseline(n, days=None, **overrides):
     return sc.with_overrides(o)
 
 
-KERNELS = ("content_step", "activity_step", "sharing_step", "conversion_step",
-           "acquisition_step", "rewards_step", "interventions_step", "churn_decide",
+KERNELS = ("morning", "content_step", "activity_step", "sharing_step", "conversion_step",
+           "acquisition_step", "evening", "rewards_step", "interventions_step", "churn_decide",
            "churn_apply", "purchases_step", "crisis_shock", "census", "finish_day", "join")
 
 

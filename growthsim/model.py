@@ -6,17 +6,13 @@ import numpy as np
 from growthsim import metrics as M
 from growthsim.kernels import layout as L
 from growthsim.kernels.acquisition import acquisition_step
-from growthsim.kernels.activity import activity_step
 from growthsim.kernels.census import N_CENSUS, census
-from growthsim.kernels.churn import churn_apply, churn_decide
-from growthsim.kernels.content import content_step
+from growthsim.kernels.churn import churn_apply
 from growthsim.kernels.conversion import conversion_step
 from growthsim.kernels.events import crisis_shock
-from growthsim.kernels.interventions import interventions_step
 from growthsim.kernels.membership import finish_day, join
 from growthsim.kernels.purchases import purchases_step
-from growthsim.kernels.rewards import rewards_step
-from growthsim.kernels.sharing import sharing_step
+from growthsim.kernels.tick import evening, morning
 from growthsim.population import Population, derive_seed, koc_followers, pack_levels, \
     pack_params, pack_segments
 from growthsim.scenario import Scenario
@@ -111,6 +107,10 @@ class GrowthModel(mesa.Model):
 
     # -- set-up -------------------------------------------------------------
     def _seed_members(self):
+        self._add_now(self._seed_ids(), L.ACQ_SEED)
+
+    def _seed_ids(self):
+        """The day-0 members: explicit ids, else chosen by the seeding strategy."""
         sd = self.scenario.seeding
         if sd.ids:
             ids = np.asarray(sd.ids, dtype=np.int64)
@@ -119,9 +119,8 @@ class GrowthModel(mesa.Model):
 
                 raise ScenarioError(f"person {int(ids.max())} does not exist (n = {self.n:,})",
                                     field="seeding.ids", file=self.scenario.source_file or None)
-        else:
-            ids = self._choose(sd.initial_members, sd.strategy, "seed-members")
-        self._add_now(ids, L.ACQ_SEED)
+            return ids
+        return self._choose(sd.initial_members, sd.strategy, "seed-members")
 
     def _choose(self, k, strategy, purpose):
         """k distinct people by strategy (random or highest degree, ties by index)."""
@@ -211,9 +210,7 @@ class GrowthModel(mesa.Model):
         signed = self._sign_kocs() if (sc.koc.count > 0 and day == sc.koc.signed_day) else 0
         D, budget = self._context(day)
         mem, nm = self.members, self.n_members
-        content_step(day, mem, nm, P, D, SEG, I, F)                          # 1
-        activity_step(day, mem, nm, I, F)                                    # 2
-        sharing_step(day, mem, nm, P, D, SEG, LEV, I, F)                     # 3
+        morning(day, mem, nm, P, D, SEG, LEV, I, F)         # 1-3 content, activity, sharing
         indptr, indices, weight, mult = self._graph_arrays
         conv, acq, cen = self._buffers
         n_pending = conversion_step(day, mem, nm, P, D, SEG, I, F, indptr, indices, weight,
@@ -222,9 +219,7 @@ class GrowthModel(mesa.Model):
         n_pending = acquisition_step(day, P, D, SEG, I, F, self.notes_stock, conv[3],
                                      self._pending, n_pending, acq)          # 5
         self.notes_stock = acq[3]
-        rewards_step(day, mem, nm, P, LEV, I, F)                             # 6
-        interventions_step(day, mem, nm, P, I)                               # 7
-        churn_decide(day, mem, nm, P, I, F)                                  # 8
+        evening(day, mem, nm, P, LEV, I, F)          # 6-8 rewards, wake-ups, churn decisions
         churned, emitters = churn_apply(day, mem, nm, P, D, I, F, indptr, indices, weight)
         purchases_step(day, mem, nm, P, SEG, I, F)                           # 9
         for ev in sc.events:                                                 # 10

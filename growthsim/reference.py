@@ -459,6 +459,7 @@ class ReferenceModel(mesa.Model):
     # n_members, notes_stock, day and _ugc_yesterday, which this class keeps too.
     scenario = GrowthModel.scenario
     _choose = GrowthModel._choose
+    _seed_ids = GrowthModel._seed_ids
     _context = GrowthModel._context
     _quiet = GrowthModel._quiet
     run = GrowthModel.run            # the same horizon loop, progress bar and metrics table
@@ -583,17 +584,7 @@ class ReferenceModel(mesa.Model):
                                else None)
 
     def _seed_members(self):
-        sd = self.scenario.seeding
-        if sd.ids:
-            ids = np.asarray(sd.ids, dtype=np.int64)
-            if ids.max() >= self.n:
-                from growthsim.errors import ScenarioError
-
-                raise ScenarioError(f"person {int(ids.max())} does not exist (n = {self.n:,})",
-                                    field="seeding.ids", file=self.scenario.source_file or None)
-        else:
-            ids = self._choose(sd.initial_members, sd.strategy, "seed-members")
-        self._add_now(ids, L.ACQ_SEED)
+        self._add_now(self._seed_ids(), L.ACQ_SEED)
 
     def _add_now(self, ids, acq):
         """Make people members at once (seeds, signed KOCs); returns how many were new."""

@@ -700,3 +700,30 @@ def test_kernels_do_not_depend_on_thread_count():
     assert df1.equals(df2)
     np.testing.assert_array_equal(one.population.I, many.population.I)
     np.testing.assert_array_equal(one.population.F, many.population.F)
+
+
+def test_fused_passes_equal_the_separate_steps():
+    """morning = content, activity, sharing; evening = rewards, wake-ups, churn decisions."""
+    from growthsim.kernels.tick import evening, morning
+
+    m = gs.GrowthModel(gs.Scenario().with_overrides({
+        "population.n": 3_000, "seeding.initial_members": 900, "rewards.loss_aversion": True,
+        "rewards.varied": True, "rewards.per_share_cash": 1.0, "sharing.p_share": 0.2}), seed=4)
+    m.run(days=40)
+    D, _ = m._context(m.day)
+    mem, nm, P, SEG, LEV = m.members, m.n_members, m.P, m.SEG, m.LEV
+    I1, F1 = m.population.I.copy(), m.population.F.copy()
+    I2, F2 = I1.copy(), F1.copy()
+    morning(m.day, mem, nm, P, D, SEG, LEV, I1, F1)
+    content_step(m.day, mem, nm, P, D, SEG, I2, F2)
+    activity_step(m.day, mem, nm, I2, F2)
+    sharing_step(m.day, mem, nm, P, D, SEG, LEV, I2, F2)
+    np.testing.assert_array_equal(I1, I2)
+    np.testing.assert_array_equal(F1, F2)
+    evening(m.day, mem, nm, P, LEV, I1, F1)
+    rewards_step(m.day, mem, nm, P, LEV, I2, F2)
+    interventions_step(m.day, mem, nm, P, I2)
+    churn_decide(m.day, mem, nm, P, I2, F2)
+    np.testing.assert_array_equal(I1, I2)
+    np.testing.assert_array_equal(F1, F2)
+    assert I1[mem[:nm], L.I_SHARE_TODAY].any() and I1[mem[:nm], L.I_CHURN_TODAY].any()

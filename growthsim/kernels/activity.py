@@ -11,19 +11,24 @@ from numba import njit, prange
 from growthsim.kernels import layout as L
 
 
+@njit(inline="always", cache=True)
+def activity_member(day, i, I, F):
+    """Step 2 for member i (numba)."""
+    r = I[i, L.I_READS_TODAY]
+    x = I[i, L.I_INTER_TODAY]
+    F[i, L.F_WEEKLY] += (7.0 * x - F[i, L.F_WEEKLY]) / 7.0
+    if r + x > 0:
+        I[i, L.I_ACTIVE_TODAY] = 1
+        I[i, L.I_LAST_ACTIVE] = day
+        I[i, L.I_ACTIVE_DAYS] += 1
+        I[i, L.I_READS] += r
+        I[i, L.I_INTERACTIONS] += x
+    else:
+        I[i, L.I_ACTIVE_TODAY] = 0
+
+
 @njit(parallel=True, cache=True)
 def activity_step(day, members, n_members, I, F):
     """Update activity state of every member from today's reads and interactions."""
     for k in prange(n_members):
-        i = members[k]
-        r = I[i, L.I_READS_TODAY]
-        x = I[i, L.I_INTER_TODAY]
-        F[i, L.F_WEEKLY] += (7.0 * x - F[i, L.F_WEEKLY]) / 7.0
-        if r + x > 0:
-            I[i, L.I_ACTIVE_TODAY] = 1
-            I[i, L.I_LAST_ACTIVE] = day
-            I[i, L.I_ACTIVE_DAYS] += 1
-            I[i, L.I_READS] += r
-            I[i, L.I_INTERACTIONS] += x
-        else:
-            I[i, L.I_ACTIVE_TODAY] = 0
+        activity_member(day, members[k], I, F)

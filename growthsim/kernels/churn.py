@@ -42,18 +42,22 @@ def hazard(P, I, F, i, day):
     return h
 
 
+@njit(inline="always", cache=True)
+def churn_member(day, i, seed, P, I, F):
+    """Step 8's decision for member i (numba): CHURN_TODAY = 1 to leave."""
+    I[i, L.I_CHURN_TODAY] = 0
+    if P[L.P_CHURN_ON] > 0.0 and I[i, L.I_JOINED] < day:
+        p = 1.0 - math.exp(-hazard(P, I, F, i, day))
+        if rng.uniform(seed, day, i, rng.CHURN, 0) < p:
+            I[i, L.I_CHURN_TODAY] = 1
+
+
 @njit(parallel=True, cache=True)
 def churn_decide(day, members, n_members, P, I, F):
     """Mark today's churners (CHURN_TODAY = 1)."""
     seed = np.uint64(P[L.P_SEED])
-    on = P[L.P_CHURN_ON] > 0.0
     for k in prange(n_members):
-        i = members[k]
-        I[i, L.I_CHURN_TODAY] = 0
-        if on and I[i, L.I_JOINED] < day:
-            p = 1.0 - math.exp(-hazard(P, I, F, i, day))
-            if rng.uniform(seed, day, i, rng.CHURN, 0) < p:
-                I[i, L.I_CHURN_TODAY] = 1
+        churn_member(day, members[k], seed, P, I, F)
 
 
 @njit(cache=True)

@@ -29,34 +29,37 @@ def engagement(P, D, SEG, seg, fatigue, trust, tier):
     return e
 
 
+@njit(inline="always", cache=True)
+def content_member(day, i, seed, P, D, SEG, I, F):
+    """Step 1 for member i (numba)."""
+    f = F[i, L.F_FATIGUE]
+    t = F[i, L.F_TRUST]
+    e = engagement(P, D, SEG, I[i, L.I_SEGMENT], f, t, I[i, L.I_TIER])
+    r = rng.poisson(e * D[L.D_READ_LOAD], seed, day, i, rng.READ, 0)
+    x = rng.poisson(e * D[L.D_INT_LOAD], seed, day, i, rng.INTERACT, 0)
+    I[i, L.I_READS_TODAY] = r
+    I[i, L.I_INTER_TODAY] = x
+    if P[L.P_FATIGUE_ON] > 0.0:
+        load = min(1.0, r * D[L.D_FAT_PER_READ])
+        f = f + (1.0 - f) * load - P[L.P_FAT_RECOVERY] * f
+        F[i, L.F_FATIGUE] = min(1.0, max(0.0, f))
+    if P[L.P_TRUST_ON] > 0.0:
+        gain = P[L.P_TRUST_GAIN_VALUE] * r * D[L.D_VALUE_READ_FRAC] + \
+            P[L.P_TRUST_GAIN_INTER] * x
+        loss = P[L.P_TRUST_LOSS_PROMO] * r * D[L.D_PROMO_READ_FRAC]
+        t = t + (1.0 - t) * min(1.0, gain) - t * min(1.0, loss)
+        F[i, L.F_TRUST] = min(1.0, max(0.0, t))
+    I[i, L.I_POSTED_TODAY] = 0
+    if r + x > 0:
+        p = min(1.0, P[L.P_UGC_PROPENSITY] * F[i, L.F_CREATOR])
+        if rng.uniform(seed, day, i, rng.POST, 0) < p:
+            I[i, L.I_POSTED_TODAY] = 1
+            I[i, L.I_POSTS] += 1
+
+
 @njit(parallel=True, cache=True)
 def content_step(day, members, n_members, P, D, SEG, I, F):
     """Reads, interactions, UGC posts, fatigue and trust of every member today."""
     seed = np.uint64(P[L.P_SEED])
-    fat_on = P[L.P_FATIGUE_ON] > 0.0
-    trust_on = P[L.P_TRUST_ON] > 0.0
     for k in prange(n_members):
-        i = members[k]
-        f = F[i, L.F_FATIGUE]
-        t = F[i, L.F_TRUST]
-        e = engagement(P, D, SEG, I[i, L.I_SEGMENT], f, t, I[i, L.I_TIER])
-        r = rng.poisson(e * D[L.D_READ_LOAD], seed, day, i, rng.READ, 0)
-        x = rng.poisson(e * D[L.D_INT_LOAD], seed, day, i, rng.INTERACT, 0)
-        I[i, L.I_READS_TODAY] = r
-        I[i, L.I_INTER_TODAY] = x
-        if fat_on:
-            load = min(1.0, r * D[L.D_FAT_PER_READ])
-            f = f + (1.0 - f) * load - P[L.P_FAT_RECOVERY] * f
-            F[i, L.F_FATIGUE] = min(1.0, max(0.0, f))
-        if trust_on:
-            gain = P[L.P_TRUST_GAIN_VALUE] * r * D[L.D_VALUE_READ_FRAC] + \
-                P[L.P_TRUST_GAIN_INTER] * x
-            loss = P[L.P_TRUST_LOSS_PROMO] * r * D[L.D_PROMO_READ_FRAC]
-            t = t + (1.0 - t) * min(1.0, gain) - t * min(1.0, loss)
-            F[i, L.F_TRUST] = min(1.0, max(0.0, t))
-        I[i, L.I_POSTED_TODAY] = 0
-        if r + x > 0:
-            p = min(1.0, P[L.P_UGC_PROPENSITY] * F[i, L.F_CREATOR])
-            if rng.uniform(seed, day, i, rng.POST, 0) < p:
-                I[i, L.I_POSTED_TODAY] = 1
-                I[i, L.I_POSTS] += 1
+        content_member(day, members[k], seed, P, D, SEG, I, F)

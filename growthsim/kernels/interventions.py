@@ -12,17 +12,20 @@ from growthsim.kernels import layout as L
 from growthsim.kernels import rng
 
 
+@njit(inline="always", cache=True)
+def interventions_member(day, i, seed, P, I):
+    """Step 7 for member i (numba)."""
+    I[i, L.I_PUSH_TODAY] = 0
+    if P[L.P_WAKEUP_ON] > 0.0 and day - I[i, L.I_LAST_ACTIVE] == int(P[L.P_WAKEUP_AFTER]):
+        I[i, L.I_PUSH_TODAY] = 1
+        if rng.uniform(seed, day, i, rng.WAKEUP, 0) < P[L.P_WAKEUP_SUCCESS]:
+            I[i, L.I_PUSH_TODAY] = 2
+            I[i, L.I_LAST_ACTIVE] = day
+
+
 @njit(parallel=True, cache=True)
 def interventions_step(day, members, n_members, P, I):
     """Send today's wake-up pushes; PUSH_TODAY = 1 (sent) or 2 (sent and woke)."""
     seed = np.uint64(P[L.P_SEED])
-    on = P[L.P_WAKEUP_ON] > 0.0
-    after = int(P[L.P_WAKEUP_AFTER])
     for k in prange(n_members):
-        i = members[k]
-        I[i, L.I_PUSH_TODAY] = 0
-        if on and day - I[i, L.I_LAST_ACTIVE] == after:
-            I[i, L.I_PUSH_TODAY] = 1
-            if rng.uniform(seed, day, i, rng.WAKEUP, 0) < P[L.P_WAKEUP_SUCCESS]:
-                I[i, L.I_PUSH_TODAY] = 2
-                I[i, L.I_LAST_ACTIVE] = day
+        interventions_member(day, members[k], seed, P, I)

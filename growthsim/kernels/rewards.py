@@ -18,39 +18,43 @@ from growthsim.kernels import rng
 from growthsim.kernels.sharing import ladder_count
 
 
+@njit(inline="always", cache=True)
+def rewards_member(day, i, seed, P, LEV, I, F):
+    """Step 6 for member i (numba)."""
+    vf = P[L.P_VARIED_FACTOR] if P[L.P_VARIED] > 0.0 else 1.0
+    rate = P[L.P_HAB_RATE] * vf
+    n_lev = LEV.shape[0]
+    h = F[i, L.F_HABITUATION] * (1.0 - P[L.P_HAB_RECOVERY])
+    reward = 0.0
+    if P[L.P_REWARDS_ON] > 0.0:
+        if I[i, L.I_SHARE_TODAY] > 0 and P[L.P_PER_SHARE_CASH] > 0.0:
+            reward += P[L.P_PER_SHARE_CASH]
+            h += (1.0 - h) * rate
+        count = ladder_count(P, I, i)
+        tier = I[i, L.I_TIER]
+        while tier < n_lev and count >= LEV[tier, L.LEV_THRESHOLD]:
+            cost = LEV[tier, L.LEV_COST]
+            if P[L.P_VARIED] > 0.0:
+                cost *= 0.5 + rng.uniform(seed, day, i, rng.VARIED, tier)
+            reward += cost
+            tier += 1
+            h += (1.0 - h) * rate
+            I[i, L.I_LAST_REWARD] = day
+        if P[L.P_LOSS_AVERSION] > 0.0 and tier > 0:
+            silence = day - I[i, L.I_LAST_ACTIVE]
+            every = int(P[L.P_DEMOTE_AFTER])
+            if silence >= every and silence % every == 0:
+                tier -= 1
+                target = int(LEV[tier - 1, L.LEV_THRESHOLD]) if tier > 0 else 0
+                I[i, L.I_OFFSET] += count - target
+        I[i, L.I_TIER] = tier
+    F[i, L.F_HABITUATION] = h
+    F[i, L.F_REWARD_TODAY] = reward
+
+
 @njit(parallel=True, cache=True)
 def rewards_step(day, members, n_members, P, LEV, I, F):
     """Promotions, demotions, reward payments and habituation of every member."""
     seed = np.uint64(P[L.P_SEED])
-    on = P[L.P_REWARDS_ON] > 0.0
-    vf = P[L.P_VARIED_FACTOR] if P[L.P_VARIED] > 0.0 else 1.0
-    rate = P[L.P_HAB_RATE] * vf
-    n_lev = LEV.shape[0]
     for k in prange(n_members):
-        i = members[k]
-        h = F[i, L.F_HABITUATION] * (1.0 - P[L.P_HAB_RECOVERY])
-        reward = 0.0
-        if on:
-            if I[i, L.I_SHARE_TODAY] > 0 and P[L.P_PER_SHARE_CASH] > 0.0:
-                reward += P[L.P_PER_SHARE_CASH]
-                h += (1.0 - h) * rate
-            count = ladder_count(P, I, i)
-            tier = I[i, L.I_TIER]
-            while tier < n_lev and count >= LEV[tier, L.LEV_THRESHOLD]:
-                cost = LEV[tier, L.LEV_COST]
-                if P[L.P_VARIED] > 0.0:
-                    cost *= 0.5 + rng.uniform(seed, day, i, rng.VARIED, tier)
-                reward += cost
-                tier += 1
-                h += (1.0 - h) * rate
-                I[i, L.I_LAST_REWARD] = day
-            if P[L.P_LOSS_AVERSION] > 0.0 and tier > 0:
-                silence = day - I[i, L.I_LAST_ACTIVE]
-                every = int(P[L.P_DEMOTE_AFTER])
-                if silence >= every and silence % every == 0:
-                    tier -= 1
-                    target = int(LEV[tier - 1, L.LEV_THRESHOLD]) if tier > 0 else 0
-                    I[i, L.I_OFFSET] += count - target
-            I[i, L.I_TIER] = tier
-        F[i, L.F_HABITUATION] = h
-        F[i, L.F_REWARD_TODAY] = reward
+        rewards_member(day, members[k], seed, P, LEV, I, F)

@@ -66,30 +66,35 @@ def pick_platform(P, mask, u):
     return L.NOTES
 
 
+@njit(inline="always", cache=True)
+def sharing_member(day, i, seed, P, D, SEG, LEV, I, F):
+    """Step 3 for member i (numba)."""
+    mode = int(P[L.P_SHARE_WHEN])
+    I[i, L.I_SHARE_TODAY] = 0
+    if mode == L.SHARE_ACTIVE:
+        eligible = I[i, L.I_ACTIVE_TODAY] == 1
+    elif mode == L.SHARE_DAILY:
+        eligible = True
+    else:
+        eligible = I[i, L.I_FRESH] == 1
+    I[i, L.I_FRESH] = 0
+    if not eligible:
+        return
+    tier = I[i, L.I_TIER]
+    p = P[L.P_P_SHARE] * D[L.D_SHARE_MULT] * SEG[I[i, L.I_SEGMENT], L.SEG_SHARE]
+    p *= incentive(P, LEV, tier, ladder_count(P, I, i), F[i, L.F_HABITUATION],
+                   day - I[i, L.I_LAST_REWARD])
+    if I[i, L.I_KOC]:
+        p *= P[L.P_KOC_SHARE_MULT]
+    if p >= 1.0 or rng.uniform(seed, day, i, rng.SHARE, 0) < p:
+        u = rng.uniform(seed, day, i, rng.CHANNEL, 0)
+        I[i, L.I_SHARE_TODAY] = pick_platform(P, I[i, L.I_PLATFORMS], u) + 1
+        I[i, L.I_SHARES] += 1
+
+
 @njit(parallel=True, cache=True)
 def sharing_step(day, members, n_members, P, D, SEG, LEV, I, F):
     """Decide who shares today: ``I[i, SHARE_TODAY]`` = platform + 1, or 0."""
     seed = np.uint64(P[L.P_SEED])
-    mode = int(P[L.P_SHARE_WHEN])
     for k in prange(n_members):
-        i = members[k]
-        I[i, L.I_SHARE_TODAY] = 0
-        if mode == L.SHARE_ACTIVE:
-            eligible = I[i, L.I_ACTIVE_TODAY] == 1
-        elif mode == L.SHARE_DAILY:
-            eligible = True
-        else:
-            eligible = I[i, L.I_FRESH] == 1
-        I[i, L.I_FRESH] = 0
-        if not eligible:
-            continue
-        tier = I[i, L.I_TIER]
-        p = P[L.P_P_SHARE] * D[L.D_SHARE_MULT] * SEG[I[i, L.I_SEGMENT], L.SEG_SHARE]
-        p *= incentive(P, LEV, tier, ladder_count(P, I, i), F[i, L.F_HABITUATION],
-                       day - I[i, L.I_LAST_REWARD])
-        if I[i, L.I_KOC]:
-            p *= P[L.P_KOC_SHARE_MULT]
-        if p >= 1.0 or rng.uniform(seed, day, i, rng.SHARE, 0) < p:
-            u = rng.uniform(seed, day, i, rng.CHANNEL, 0)
-            I[i, L.I_SHARE_TODAY] = pick_platform(P, I[i, L.I_PLATFORMS], u) + 1
-            I[i, L.I_SHARES] += 1
+        sharing_member(day, members[k], seed, P, D, SEG, LEV, I, F)

@@ -19,10 +19,15 @@ the KOC credibility for KOCs and 1 otherwise. Every attempt draws its own
 uniform u keyed by (day, j, sharer, path); j joins if any attempt succeeds,
 and the referrer is the successful attempt with the smallest u / p_e, which is
 uniform among the successes and independent of visiting order.
+
+The attempts are computed in parallel, one sharer per task, into a list laid
+out in member-list order (receivers' state is only read while doing so); a
+serial pass then merges them in that order into the receivers' day counters,
+so the result is exactly that of visiting sharers one by one.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from growthsim.kernels import layout as L
 from growthsim.kernels import rng
@@ -39,15 +44,14 @@ def other(u, s, n):
 
 
 @njit(inline="always", cache=True)
-def attempt(P, D, SEG, I, F, day, seed, s, j, path, w, c, counter, path_mult, touched, n_touched):
-    """One exposure of person j by sharer s; returns the touched count."""
+def exposure_score(P, D, SEG, I, F, day, seed, s, j, w, c, counter, path_mult):
+    """Outcome of one exposure of person j by sharer s (numba).
+
+    -1 when j is a member (no exposure); u / p_e in [0, 1) when it converts;
+    2 when it does not.
+    """
     if I[j, L.I_STAGE] == L.MEMBER:
-        return n_touched
-    if I[j, L.I_EXP_TODAY] == 0:
-        touched[n_touched] = j
-        n_touched += 1
-        F[j, L.F_BEST_SCORE] = INF
-    I[j, L.I_EXP_TODAY] += 1
+        return -1.0
     q = P[L.P_P_CONVERT] * D[L.D_CONV_MULT] * path_mult * SEG[I[j, L.I_SEGMENT], L.SEG_CONVERSION]
     tw = P[L.P_TRUST_WEIGHT]
     q *= 1.0 - tw + 2.0 * tw * F[j, L.F_TRUST]
@@ -66,12 +70,92 @@ def attempt(P, D, SEG, I, F, day, seed, s, j, path, w, c, counter, path_mult, to
     if pe > 0.0:
         u = rng.uniform(seed, day, j, rng.CONVERT, counter)
         if u < pe:
-            score = u / pe
-            if score < F[j, L.F_BEST_SCORE]:
-                F[j, L.F_BEST_SCORE] = score
-                I[j, L.I_BEST_REF] = s
-                I[j, L.I_BEST_PATH] = path
-    return n_touched
+            return u / pe
+    return 2.0
+
+
+@njit(inline="always", cache=True)
+def _n_contacts(P, I, day, seed, s, n, indptr, f_indptr, has_follow):
+    """How many people sharer s's share today may reach (the attempt slots it needs)."""
+    ch = I[s, L.I_SHARE_TODAY] - 1
+    if ch == L.PRIVATE:
+        if P[L.P_COMPLETE] > 0.0:
+            return rng.poisson(P[L.P_REACH_PRIVATE] * (n - 1), seed, day, s, rng.STRANGER_N, 0)
+        return indptr[s + 1] - indptr[s]
+    if ch == L.VIDEO:
+        m = rng.poisson(P[L.P_VIDEO_STRANGERS], seed, day, s, rng.STRANGER_N, 1)
+        if has_follow:
+            m += f_indptr[s + 1] - f_indptr[s]
+        return m
+    return 0
+
+
+@njit(parallel=True, cache=True)
+def _count_contacts(day, members, n_members, P, I, indptr, f_indptr, counts):
+    seed = np.uint64(P[L.P_SEED])
+    n = I.shape[0]
+    has_follow = f_indptr.shape[0] > 0
+    for k in prange(n_members):
+        counts[k] = _n_contacts(P, I, day, seed, members[k], n, indptr, f_indptr, has_follow)
+
+
+@njit(parallel=True, cache=True)
+def _score_contacts(day, members, n_members, P, D, SEG, I, F, indptr, indices, weight, mult,
+                    f_indptr, f_indices, offsets, rec_j, rec_score, rec_path):
+    """Fill each sharer's slots with (receiver, outcome, path); receiver -1 = not reached."""
+    seed = np.uint64(P[L.P_SEED])
+    n = I.shape[0]
+    has_mult = mult.shape[0] > 0
+    has_follow = f_indptr.shape[0] > 0
+    reach_p = P[L.P_REACH_PRIVATE]
+    reach_f = P[L.P_REACH_FOLLOWERS]
+    for k in prange(n_members):
+        o = offsets[k]
+        if offsets[k + 1] == o:
+            continue
+        s = members[k]
+        ch = I[s, L.I_SHARE_TODAY] - 1
+        base = np.int64(s) << np.int64(24)
+        if ch == L.PRIVATE:
+            rec_path[o:offsets[k + 1]] = L.PRIVATE
+            if P[L.P_COMPLETE] > 0.0:
+                for r in range(offsets[k + 1] - o):
+                    j = other(rng.uniform(seed, day, s, rng.STRANGER, r), s, n)
+                    rec_j[o + r] = j
+                    rec_score[o + r] = exposure_score(P, D, SEG, I, F, day, seed, s, j, 1.0, 1,
+                                                      (base + r) * 4, P[L.P_CONV_PRIVATE])
+            else:
+                for e in range(indptr[s], indptr[s + 1]):
+                    j = indices[e]
+                    slot = o + e - indptr[s]
+                    if reach_p < 1.0 and rng.uniform(seed, day, j, rng.REACH, s) >= reach_p:
+                        rec_j[slot] = -1
+                        continue
+                    rec_j[slot] = j
+                    c = mult[e] if has_mult else 1
+                    rec_score[slot] = exposure_score(P, D, SEG, I, F, day, seed, s, j, weight[e],
+                                                     c, base * 4, P[L.P_CONV_PRIVATE])
+        else:
+            rec_path[o:offsets[k + 1]] = L.VIDEO
+            slot = o
+            if has_follow:
+                for e in range(f_indptr[s], f_indptr[s + 1]):
+                    j = f_indices[e]
+                    if reach_f < 1.0 and rng.uniform(seed, day, j, rng.FOLLOW, s) >= reach_f:
+                        rec_j[slot] = -1
+                    else:
+                        rec_j[slot] = j
+                        rec_score[slot] = exposure_score(P, D, SEG, I, F, day, seed, s, j, 1.0,
+                                                         1, base * 4 + 1, P[L.P_CONV_VIDEO])
+                    slot += 1
+            r = 0
+            while slot < offsets[k + 1]:
+                j = other(rng.uniform(seed, day, s, rng.STRANGER, r + 1_000_000), s, n)
+                rec_j[slot] = j
+                rec_score[slot] = exposure_score(P, D, SEG, I, F, day, seed, s, j, 1.0, 1,
+                                                 (base + r) * 4 + 2, P[L.P_CONV_VIDEO])
+                slot += 1
+                r += 1
 
 
 @njit(cache=True)
@@ -82,51 +166,39 @@ def conversion_step(day, members, n_members, P, D, SEG, I, F, indptr, indices, w
     ``out`` receives [new_wom, new_koc, exposures, notes_shares, referral_lag_sum,
     reached]. Returns the new pending count.
     """
-    seed = np.uint64(P[L.P_SEED])
-    n = I.shape[0]
-    complete = P[L.P_COMPLETE] > 0.0
-    has_mult = mult.shape[0] > 0
-    has_follow = f_indptr.shape[0] > 0
-    reach_p = P[L.P_REACH_PRIVATE]
-    reach_f = P[L.P_REACH_FOLLOWERS]
-    n_touched = 0
+    counts = np.zeros(n_members, dtype=np.int64)
+    _count_contacts(day, members, n_members, P, I, indptr, f_indptr, counts)
+    offsets = np.zeros(n_members + 1, dtype=np.int64)
     notes = 0
     for k in range(n_members):
-        s = members[k]
-        ch = I[s, L.I_SHARE_TODAY] - 1
-        if ch < 0:
-            continue
-        base = np.int64(s) << np.int64(24)
-        if ch == L.PRIVATE:
-            if complete:
-                m = rng.poisson(reach_p * (n - 1), seed, day, s, rng.STRANGER_N, 0)
-                for r in range(m):
-                    j = other(rng.uniform(seed, day, s, rng.STRANGER, r), s, n)
-                    n_touched = attempt(P, D, SEG, I, F, day, seed, s, j, L.PRIVATE, 1.0, 1,
-                                        (base + r) * 4, P[L.P_CONV_PRIVATE], touched, n_touched)
-            else:
-                for e in range(indptr[s], indptr[s + 1]):
-                    j = indices[e]
-                    if reach_p < 1.0 and rng.uniform(seed, day, j, rng.REACH, s) >= reach_p:
-                        continue
-                    c = mult[e] if has_mult else 1
-                    n_touched = attempt(P, D, SEG, I, F, day, seed, s, j, L.PRIVATE, weight[e],
-                                        c, base * 4, P[L.P_CONV_PRIVATE], touched, n_touched)
-        elif ch == L.VIDEO:
-            if has_follow:
-                for e in range(f_indptr[s], f_indptr[s + 1]):
-                    j = f_indices[e]
-                    if reach_f < 1.0 and rng.uniform(seed, day, j, rng.FOLLOW, s) >= reach_f:
-                        continue
-                    n_touched = attempt(P, D, SEG, I, F, day, seed, s, j, L.VIDEO, 1.0, 1,
-                                        base * 4 + 1, P[L.P_CONV_VIDEO], touched, n_touched)
-            m = rng.poisson(P[L.P_VIDEO_STRANGERS], seed, day, s, rng.STRANGER_N, 1)
-            for r in range(m):
-                j = other(rng.uniform(seed, day, s, rng.STRANGER, r + 1_000_000), s, n)
-                n_touched = attempt(P, D, SEG, I, F, day, seed, s, j, L.VIDEO, 1.0, 1,
-                                    (base + r) * 4 + 2, P[L.P_CONV_VIDEO], touched, n_touched)
-        else:
+        offsets[k + 1] = offsets[k] + counts[k]
+        if I[members[k], L.I_SHARE_TODAY] - 1 == L.NOTES:
             notes += 1
+    total = offsets[n_members]
+    rec_j = np.empty(total, dtype=np.int32)
+    rec_score = np.empty(total, dtype=np.float64)
+    rec_path = np.empty(total, dtype=np.int8)
+    _score_contacts(day, members, n_members, P, D, SEG, I, F, indptr, indices, weight, mult,
+                    f_indptr, f_indices, offsets, rec_j, rec_score, rec_path)
+    n_touched = 0
+    for k in range(n_members):
+        s = members[k]
+        for r in range(offsets[k], offsets[k + 1]):
+            j = rec_j[r]
+            if j < 0:
+                continue
+            sc = rec_score[r]
+            if sc < 0.0:
+                continue
+            if I[j, L.I_EXP_TODAY] == 0:
+                touched[n_touched] = j
+                n_touched += 1
+                F[j, L.F_BEST_SCORE] = INF
+            I[j, L.I_EXP_TODAY] += 1
+            if sc < 1.0 and sc < F[j, L.F_BEST_SCORE]:
+                F[j, L.F_BEST_SCORE] = sc
+                I[j, L.I_BEST_REF] = s
+                I[j, L.I_BEST_PATH] = rec_path[r]
     new_wom = 0
     new_koc = 0
     exposures = 0

@@ -127,6 +127,7 @@ def _convert(raw, tp, meta, file, key):
 
 
 def _scalar(raw, tp, meta, file, key):
+    given = raw
     if tp is bool:
         ok = isinstance(raw, bool)
     elif tp is int:
@@ -146,7 +147,7 @@ def _scalar(raw, tp, meta, file, key):
                             file=file, field=key)
     lo, hi = meta.get("lo"), meta.get("hi")
     if tp in (int, float) and ((lo is not None and raw < lo) or (hi is not None and raw > hi)):
-        raise ScenarioError(f"must be {_describe(tp, meta)}; got {raw!r}", file=file, field=key)
+        raise ScenarioError(f"must be {_describe(tp, meta)}; got {given!r}", file=file, field=key)
     return raw
 
 

@@ -15,7 +15,6 @@ Target: <= 30 s wall on 2 cores, JIT compile excluded. ``--quick`` simulates one
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time

@@ -58,19 +58,9 @@ class GrowthModel(mesa.Model):
     """
 
     def __init__(self, scenario=None, graph=None, seed=None):
-        scenario = Scenario() if scenario is None else scenario
-        if seed is not None:
-            scenario = _with_seed(scenario, seed)
+        scenario, graph = resolve(scenario, graph, seed)
         super().__init__(rng=scenario.run.seed)
         self._scenario = scenario
-        if graph is None:
-            graph = scenario.graph
-        if graph is None:
-            from growthsim.build import build_graph
-
-            graph = build_graph(scenario, derive_seed(scenario.run.seed, "graph"))
-        if graph.n < 2:
-            raise ValueError(f"GrowthModel needs a graph of at least 2 people; got {graph.n}")
         self.graph = graph
         self.n = graph.n
         self.P = pack_params(scenario, self.n, graph.complete)
@@ -317,6 +307,26 @@ class GrowthModel(mesa.Model):
     def __repr__(self):
         return (f"GrowthModel({self.scenario.name!r}, n={self.n:,}, day={self.day}, "
                 f"members={self.n_members:,})")
+
+
+def resolve(scenario, graph, seed):
+    """The scenario (with ``seed`` applied) and the graph a model runs on.
+
+    The graph is the one given, else the one attached to the scenario, else
+    the scenario's generator or edge-list file.
+    """
+    scenario = Scenario() if scenario is None else scenario
+    if seed is not None:
+        scenario = _with_seed(scenario, seed)
+    if graph is None:
+        graph = scenario.graph
+    if graph is None:
+        from growthsim.build import build_graph
+
+        graph = build_graph(scenario, derive_seed(scenario.run.seed, "graph"))
+    if graph.n < 2:
+        raise ValueError(f"a model needs a graph of at least 2 people; got {graph.n}")
+    return scenario, graph
 
 
 def _with_seed(scenario, seed):

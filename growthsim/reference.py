@@ -50,10 +50,8 @@ from growthsim.kernels.census import MAX_TIERS, N_CENSUS, N_CHUNKS
 from growthsim.kernels.membership import INITIAL_WEEKLY
 from growthsim.kernels.rng import poisson_py as poisson
 from growthsim.kernels.rng import uniform_py as uniform
-from growthsim.model import _WEEKDAY, GrowthModel
-from growthsim.population import derive_seed, koc_followers, pack_levels, pack_params, \
-    pack_segments
-from growthsim.scenario import Scenario
+from growthsim.model import _WEEKDAY, GrowthModel, resolve
+from growthsim.population import koc_followers, pack_levels, pack_params, pack_segments
 
 _C = M.CENSUS_INDEX
 
@@ -466,17 +464,9 @@ class ReferenceModel(mesa.Model):
     metrics = GrowthModel.metrics
 
     def __init__(self, scenario=None, graph=None, seed=None):
-        scenario = Scenario() if scenario is None else scenario
-        if seed is not None:
-            scenario = scenario.with_overrides({"run.seed": int(seed)})
+        scenario, graph = resolve(scenario, graph, seed)
         super().__init__(rng=scenario.run.seed)
         self._scenario = scenario
-        if graph is None:
-            graph = scenario.graph
-        if graph is None:
-            from growthsim.build import build_graph
-
-            graph = build_graph(scenario, derive_seed(scenario.run.seed, "graph"))
         self._setup(pack_params(scenario, graph.n, graph.complete), pack_segments(scenario),
                     pack_levels(scenario), graph)
         ch = scenario.channels

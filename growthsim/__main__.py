@@ -23,27 +23,27 @@ def parse_value(text):
 
 
 def yearly_summary(df):
-    """One row per simulated year: the figures a strategist reads first."""
+    """One row per simulated year: the figures a strategist reads first.
+
+    A display of :func:`growthsim.metrics.yearly` (percentages, thousands of yuan).
+    """
     import pandas as pd
 
-    rows = []
-    for year, part in df.groupby((df["day"] / 365.25).astype(int)):
-        last = part.iloc[-1]
-        joins = part["new_members"].sum()
-        rows.append({
-            "year": int(year) + 1,
-            "members": int(last["members"]),
-            "joined": int(joins),
-            "wom+koc %": 100 * (part["new_wom"].sum() + part["new_koc"].sum()) / max(joins, 1),
-            "paid %": 100 * part["new_paid"].sum() / max(joins, 1),
-            "churned": int(part["churned"].sum()),
-            "DAU/MAU %": 100 * last["dau_mau"],
-            "revenue ¥k": part["revenue"].sum() / 1e3,
-            "rewards ¥k": part["reward_cost"].sum() / 1e3,
-            "ads ¥k": part["ad_cost"].sum() / 1e3,
-            "LTV/CAC": last["ltv_cac"],
-        })
-    return pd.DataFrame(rows).set_index("year")
+    from growthsim.metrics import yearly
+
+    y = yearly(df).set_index("year")
+    return pd.DataFrame({
+        "members": y["members_end"],
+        "joined": y["joins"],
+        "wom+koc %": 100 * y["wom_share"].fillna(0.0),
+        "paid %": 100 * y["paid_share"].fillna(0.0),
+        "churned": y["churned"],
+        "DAU/MAU %": 100 * y["dau_mau"],
+        "revenue ¥k": y["revenue"] / 1e3,
+        "rewards ¥k": y["reward_cost"] / 1e3,
+        "ads ¥k": y["ad_cost"] / 1e3,
+        "LTV/CAC": y["ltv_cac_end"],
+    })
 
 
 def main(argv=None):

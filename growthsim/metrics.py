@@ -1,7 +1,8 @@
-"""Daily metrics: definitions, the per-day table and cohort retention.
+"""Daily metrics: definitions, the per-day table, yearly figures and cohort retention.
 
 Every column of :attr:`GrowthModel.metrics` is listed in :data:`COLUMNS` with
-its definition; docs/model.md renders the same list.
+its definition; docs/model.md renders the same list. :func:`yearly` condenses
+a run to one row per year, its columns defined in :data:`YEARLY_COLUMNS`.
 """
 
 import numpy as np
@@ -81,6 +82,39 @@ COLUMNS = {
     "cac_paid": "Cumulative ad_cost / cumulative new_paid.",
     "ltv": "Gross margin to date per member ever joined (yuan).",
     "ltv_cac": "ltv / cac.",
+}
+
+#: Columns of :func:`yearly`, one row per simulated year, with their definitions.
+YEARLY_COLUMNS = {
+    "year": "Year of the run, 1-based: day d falls in year floor(d / 365.25) + 1.",
+    "days": "Days of the year that were simulated (365 or 366; fewer in a partial last year).",
+    "members_end": "Members at the end of the year's last simulated day.",
+    "joins": "People who joined in the year (sum of new_members; seeds and signed KOCs "
+             "are counted in cum_members_end, not here).",
+    "wom_share": "(new_wom + new_koc) / joins: share of the year's joins referred by "
+                 "members or KOCs (NaN without joins).",
+    "paid_share": "new_paid / joins: share of the year's joins from ads (NaN without joins).",
+    "churned": "Members who left in the year.",
+    "churn_rate": "churned / mean daily members over the year.",
+    "dau_mau": "Mean of the daily dau_mau over the year's last 30 simulated days.",
+    "mau_share": "Mean of the daily mau / members over the year's last 30 simulated days.",
+    "activity_per_member_week": "Mean of the daily activity_per_member_week over the year.",
+    "share_rate": "Sum of shares / sum of dau over the year: share of active member-days "
+                  "with a share.",
+    "kocs_end": "KOCs among members at the year's end.",
+    "ugc_posts": "Posts made by members in the year.",
+    "revenue": "Purchases by members in the year (yuan).",
+    "reward_cost": "Reward spend in the year: the daily reward_cost summed (yuan).",
+    "ad_cost": "Ad spend in the year (yuan).",
+    "koc_cost": "KOC fees in the year (yuan).",
+    "acquisition_cost": "ad_cost + koc_cost + reward_cost of the year (yuan).",
+    "cac": "The year's acquisition_cost / joins (yuan per join; NaN without joins). "
+           "The daily cac column is cumulative instead.",
+    "ltv_cac_end": "The daily ltv_cac (cumulative LTV / cumulative CAC) on the year's "
+                   "last day.",
+    "cum_members_end": "People who ever joined, at the year's end (seeds and KOCs included).",
+    **{f"tier_{t}": f"Members at ladder tier {t} at the year's end (tiers the ladder has)."
+       for t in range(MAX_TIERS)},
 }
 
 
@@ -164,6 +198,93 @@ def derived(c, margin, seeds=0):
     d["ltv"] = _ratio(d["cum_revenue"] * margin, d["cum_members"])
     d["ltv_cac"] = _ratio(d["ltv"], d["cac"])
     return d
+
+
+_YEARLY_SUMS = ("new_members", "new_wom", "new_koc", "new_paid", "churned", "ugc_posts",
+                "revenue", "reward_cost", "ad_cost", "koc_cost", "acquisition_cost", "shares",
+                "dau")
+
+
+def yearly(df, days_per_year=365.25):
+    """One row per simulated year of a daily metrics table (see :data:`YEARLY_COLUMNS`).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One run's daily table (:attr:`GrowthModel.metrics`), sorted by day.
+    days_per_year : float
+        Day ``d`` belongs to year ``floor(d / days_per_year) + 1``; the default
+        makes a 1,826-day run exactly five years.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per year with the columns of :data:`YEARLY_COLUMNS` (the
+        ``tier_*`` columns the daily table has). Flows are sums over the year,
+        stocks are taken on its last day, ``dau_mau`` and ``mau_share`` are
+        means over its last 30 days. A partial last year is kept: ``days``
+        says how long it is.
+
+    Examples
+    --------
+    >>> import growthsim as gs
+    >>> sc = gs.Scenario().with_overrides({"population.n": 2_000})
+    >>> df = gs.GrowthModel(sc, seed=1).run(days=400)
+    >>> y = yearly(df)
+    >>> y[["year", "days"]].values.tolist()
+    [[1, 366], [2, 34]]
+    >>> int(y["joins"].sum()) == int(df["new_members"].sum())
+    True
+    """
+    tiers = [c for c in df.columns if c.startswith("tier_")]
+    names = [c for c in YEARLY_COLUMNS if not c.startswith("tier_")] + tiers
+    year = (df["day"].to_numpy() // days_per_year).astype(np.int64)
+    if np.any(np.diff(year) < 0):
+        raise ValueError("yearly() needs a daily table sorted by day")
+    starts = np.flatnonzero(np.r_[True, np.diff(year) > 0])
+    ends = np.r_[starts[1:], len(year)].astype(np.int64)
+    col = {c: df[c].to_numpy() for c in set(_YEARLY_SUMS) | {
+        "members", "mau", "dau_mau", "activity_per_member_week", "kocs", "ltv_cac",
+        "cum_members", *tiers}}
+    rows = [_one_year(col, tiers, int(year[a]) + 1, a, b) for a, b in zip(starts, ends)]
+    out = pd.DataFrame(rows, columns=names)
+    ints = ["year", "days", "members_end", "joins", "churned", "kocs_end", "ugc_posts",
+            "cum_members_end", *tiers]
+    return out.astype({c: np.int64 for c in ints})
+
+
+def _one_year(col, tiers, year, a, b):
+    s = {name: col[name][a:b].sum() for name in _YEARLY_SUMS}
+    joins = s["new_members"]
+    last, tail = b - 1, slice(max(a, b - 30), b)
+    row = {
+        "year": year, "days": b - a, "members_end": col["members"][last], "joins": joins,
+        "wom_share": _div(s["new_wom"] + s["new_koc"], joins),
+        "paid_share": _div(s["new_paid"], joins),
+        "churned": s["churned"],
+        "churn_rate": _div(s["churned"], col["members"][a:b].mean()),
+        "dau_mau": _nanmean(col["dau_mau"][tail]),
+        "mau_share": _nanmean(_ratio(col["mau"][tail], col["members"][tail])),
+        "activity_per_member_week": _nanmean(col["activity_per_member_week"][a:b]),
+        "share_rate": _div(s["shares"], s["dau"]),
+        "kocs_end": col["kocs"][last], "ugc_posts": s["ugc_posts"], "revenue": s["revenue"],
+        "reward_cost": s["reward_cost"], "ad_cost": s["ad_cost"], "koc_cost": s["koc_cost"],
+        "acquisition_cost": s["acquisition_cost"],
+        "cac": _div(s["acquisition_cost"], joins),
+        "ltv_cac_end": col["ltv_cac"][last], "cum_members_end": col["cum_members"][last],
+    }
+    row.update({t: col[t][last] for t in tiers})
+    return row
+
+
+def _div(a, b):
+    return float(a) / float(b) if b > 0 else np.nan
+
+
+def _nanmean(x):
+    x = np.asarray(x, dtype=float)
+    ok = np.isfinite(x)
+    return float(x[ok].mean()) if ok.any() else np.nan
 
 
 def cohort_retention(population, today, days=(1, 7, 30, 365), cohort="month"):

@@ -1,0 +1,193 @@
+"""Executors: where independent simulation tasks run (this process, or worker processes).
+
+An executor takes a top-level function ``fn``, one ``shared`` object (the
+scenarios, graphs included, and the ``collect`` callable) and a list of small
+tasks, and yields ``(index, fn(shared, task))`` as tasks finish. ``shared``
+crosses a process boundary once per worker, not once per task. A later
+executor (Dask) implements the same :meth:`Executor.imap`.
+
+Results never depend on the executor: every task is a self-contained run
+whose random numbers come from its seed (counter-based, independent of the
+thread count).
+"""
+
+import contextlib
+import multiprocessing
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from growthsim.errors import GrowthsimError
+
+
+class ExperimentError(GrowthsimError, ValueError):
+    """A bad argument to an experiment (reps, names, executor, collect, ...).
+
+    Examples
+    --------
+    >>> str(ExperimentError("reps must be an integer >= 1; got 0"))
+    'reps must be an integer >= 1; got 0'
+    """
+
+
+def cpu_count():
+    """CPUs this process may use (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+class Executor:
+    """Runs independent tasks; subclasses define :meth:`imap`."""
+
+    name = "executor"
+
+    def imap(self, fn, shared, tasks):
+        """Yield ``(i, fn(shared, tasks[i]))`` for every task, in any order."""
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class SerialExecutor(Executor):
+    """Every task in this process, one after another, in order.
+
+    Examples
+    --------
+    >>> list(SerialExecutor().imap(pow, 2, [3, 4]))
+    [(0, 8), (1, 16)]
+    """
+
+    name = "serial"
+
+    def imap(self, fn, shared, tasks):
+        for i, task in enumerate(tasks):
+            yield i, fn(shared, task)
+
+
+class ProcessExecutor(Executor):
+    """Tasks in a pool of fresh worker processes (``spawn``: numba threads and fork do not mix).
+
+    Parameters
+    ----------
+    workers : int, optional
+        Worker processes; default: one per CPU, at most one per task.
+    threads : int, optional
+        Numba threads per worker (``NUMBA_NUM_THREADS`` in the worker's
+        environment); default ``max(1, cpus // workers)`` so workers x threads
+        does not exceed the CPUs.
+
+    Notes
+    -----
+    ``fn`` must be a top-level (importable) function and ``shared`` picklable;
+    a clear :class:`ExperimentError` says so otherwise.
+    """
+
+    name = "processes"
+
+    def __init__(self, workers=None, threads=None):
+        self.workers = _positive("workers", workers)
+        self.threads = _positive("threads", threads)
+
+    def imap(self, fn, shared, tasks):
+        tasks = list(tasks)
+        if not tasks:
+            return
+        workers = min(self.workers or cpu_count(), len(tasks))
+        threads = self.threads or max(1, cpu_count() // workers)
+        blob = _pickled(fn, shared)
+        ctx = multiprocessing.get_context("spawn")
+        # Workers read NUMBA_NUM_THREADS when they import numba, before any initializer runs,
+        # so it has to be in the environment they are spawned with. Spawning happens in submit.
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(blob, threads)) as pool:
+            with _environ(NUMBA_NUM_THREADS=str(threads)):
+                futures = {pool.submit(_run_task, task): i for i, task in enumerate(tasks)}
+            try:
+                for fut in as_completed(futures):
+                    yield futures[fut], fut.result()
+            finally:
+                for fut in futures:
+                    fut.cancel()
+
+    def __repr__(self):
+        return f"ProcessExecutor(workers={self.workers}, threads={self.threads})"
+
+
+#: Executors by name, as ``replicate(..., executor=name)`` accepts them.
+EXECUTORS = {"serial": SerialExecutor, "processes": ProcessExecutor}
+
+
+def get_executor(executor="serial", workers=None):
+    """An :class:`Executor` from a name in :data:`EXECUTORS` (or an executor, returned as is).
+
+    Examples
+    --------
+    >>> get_executor("processes", workers=2)
+    ProcessExecutor(workers=2, threads=None)
+    >>> get_executor("threads")
+    Traceback (most recent call last):
+    ...
+    growthsim.experiment.executors.ExperimentError: unknown executor 'threads'; valid: 'serial', 'processes'
+    """
+    if isinstance(executor, Executor):
+        if workers is not None:
+            raise ExperimentError("workers is set on the executor object, not passed with it")
+        return executor
+    if executor not in EXECUTORS:
+        valid = ", ".join(repr(name) for name in EXECUTORS)
+        raise ExperimentError(f"unknown executor {executor!r}; valid: {valid}")
+    if executor == "serial":
+        if workers not in (None, 1):
+            raise ExperimentError(f"workers={workers!r} needs executor='processes' "
+                                  "(the serial executor runs in this process)")
+        return SerialExecutor()
+    return ProcessExecutor(workers=workers)
+
+
+def _positive(name, value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ExperimentError(f"{name} must be an integer >= 1; got {value!r}")
+    return value
+
+
+def _pickled(fn, shared):
+    try:
+        return pickle.dumps((fn, shared), protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        raise ExperimentError(
+            "cannot send the work to worker processes (it must pickle): "
+            f"{exc}. Make `collect` a top-level function of an importable module and any "
+            "graph attached to a scenario a SocialGraph, or use executor='serial'") from None
+
+
+@contextlib.contextmanager
+def _environ(**values):
+    old = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+_WORKER = {}
+
+
+def _init_worker(blob, threads):
+    import numba
+
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    _WORKER["fn"], _WORKER["shared"] = pickle.loads(blob)
+
+
+def _run_task(task):
+    return _WORKER["fn"](_WORKER["shared"], task)

@@ -13,6 +13,7 @@ Examples
 ['day', 'weekday', 'new_members', 'new_wom']
 """
 
+from growthsim import attribution
 from growthsim.errors import GrowthsimError, ScenarioError
 from growthsim.graphs import SocialGraph
 from growthsim.model import GrowthModel
@@ -20,4 +21,4 @@ from growthsim.scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
 __all__ = ["GrowthModel", "GrowthsimError", "Scenario", "ScenarioError", "SocialGraph",
-           "load_scenario", "__version__"]
+           "attribution", "load_scenario", "__version__"]

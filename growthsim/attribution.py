@@ -452,8 +452,11 @@ def referred_vs_other(model, horizon=365):
     *Definitions.* The state keeps revenue *to date* only, not revenue by age, so
     revenue in the first ``horizon`` days is not observed for members older than
     that; ``value_h`` assumes a member's spending rate does not depend on their
-    age. In runs of n = 50k over 3 years its referred / other ratio was within 3%
-    of the ratio of exact first-year revenues recorded while stepping the model.
+    age. In runs of n = 50k over 3 years its referred / other ratio was within
+    0.035 of the ratio of exact first-year revenues recorded while stepping the
+    model. ``hazard`` pools all membership ages, so it weighs a group that
+    joined later (referred members, when word of mouth builds up) towards early
+    membership; compare ``retention_h`` for like-for-like ages.
     A re-joiner's revenue includes earlier memberships while their days at risk
     are the latest membership's, which overstates their rate slightly (re-joins
     were under 3% of joins). The published figures compare customers of similar
@@ -474,7 +477,13 @@ def referred_vs_other(model, horizon=365):
     start with the same trust. The segments' one-year retention and spending
     differ little and in offsetting ways (silver trusts more but engages less),
     so the mix moves the ratios by a few per cent at most, and within a segment
-    and joining quarter they are about 1. The model has neither of the two
+    and joining quarter they are about 1. Measured (n = 50k, 100 seed members,
+    3 years, 4 random seeds each; default ad budget, 50 yuan a day, or none):
+    value ratios
+    0.97-1.02 (exact first-year revenue 0.99-1.01), one-year retention ratios
+    0.97-0.99, seed-to-seed SD 0.01-0.07; switching negative word of mouth off
+    changes nothing. Even segments whose ``trust0`` spans 0.2-0.8 only reach
+    about 1.05 (retention and exact value). The model has neither of the two
     mechanisms behind the published gap (Van den Bulte, Bayer, Skiera & Schmitt
     2018, Journal of Marketing Research 55(1)): *better matching* (referrers
     bring people who fit, on traits the firm does not see) and *social

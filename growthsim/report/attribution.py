@@ -53,13 +53,17 @@ def plot_channels(table, ax=None):
     ax.set_xticks(x, [str(p) for p in table.index])
     ax.set_xlabel(table.index.name or "period")
     ax.set_ylabel("joins")
+    ax.set_ylim(0, 1.3 * max(1.0, bottom.max()))     # room for the legend
     ax.set_title("Joins by acquisition channel")
-    ax.legend(frameon=False, fontsize="small")
+    ax.legend(fontsize="small")
     return ax
 
 
 def plot_generations(table, ax=None, log=None):
-    """Bars of people by referral generation, stacked by the root channel of their chain.
+    """Bars of people by referral generation and root channel of their chain.
+
+    One bar per generation and root channel, side by side (stacking would distort
+    a log scale).
 
     Parameters
     ----------
@@ -86,22 +90,23 @@ def plot_generations(table, ax=None, log=None):
     """
     ax = _axes(ax)
     x = np.arange(len(table))
-    bottom = np.zeros(len(table))
-    for c in ROOTS:
-        y = table[c].to_numpy(dtype=float)
-        if y.sum() > 0:
-            ax.bar(x, y, bottom=bottom, color=COLORS[c], label=f"root: {c}")
-            bottom += y
-    total = bottom[bottom > 0]
+    roots = [c for c in ROOTS if table[c].sum() > 0]
+    width = 0.8 / max(1, len(roots))
+    for k, c in enumerate(roots):
+        ax.bar(x - 0.4 + (k + 0.5) * width, table[c].to_numpy(dtype=float), width=width,
+               color=COLORS[c], label=f"root: {c}")
+    counts = table[roots].to_numpy(dtype=float)
+    counts = counts[counts > 0]
     if log is None:
-        log = total.size > 0 and total.max() > 100 * total.min()
+        log = counts.size > 0 and counts.max() > 100 * counts.min()
     if log:
         ax.set_yscale("log")
+        ax.set_ylim(bottom=0.5)
     ax.set_xticks(x, [str(g) for g in table.index])
     ax.set_xlabel("referral generation")
     ax.set_ylabel("people")
     ax.set_title("People by generation and root of their chain")
-    ax.legend(frameon=False, fontsize="small")
+    ax.legend(fontsize="small")
     return ax
 
 
@@ -139,12 +144,15 @@ def plot_referred_vs_other(table, ax=None):
     model = table.loc["ratio", list(names)].to_numpy(dtype=float)
     published = table.loc["published", list(names)].to_numpy(dtype=float)
     has = np.isfinite(published)
-    ax.bar(x - 0.2, model, width=0.4, color="#1f77b4", label="model")
-    ax.bar(x[has] + 0.2, published[has], width=0.4, color="#bcbd22",
-           label="Schmitt, Skiera & Van den Bulte 2011")
+    bars = ax.bar(x - 0.2, model, width=0.4, color="#1f77b4", label="model")
+    ax.bar_label(bars, fmt="%.2f", fontsize="small")
+    bars = ax.bar(x[has] + 0.2, published[has], width=0.4, color="#bcbd22",
+                  label="Schmitt, Skiera & Van den Bulte 2011")
+    ax.bar_label(bars, fmt="%.2f", fontsize="small")
+    ax.set_ylim(0, 1.25 * np.nanmax(np.r_[model, published, 1.0]))
     ax.axhline(1.0, color="black", lw=0.8)
     ax.set_xticks(x, list(names.values()), rotation=15)
     ax.set_ylabel("referred / other")
     ax.set_title("Referred vs paid and organic members")
-    ax.legend(frameon=False, fontsize="small")
+    ax.legend(fontsize="small")
     return ax

@@ -16,6 +16,7 @@ from growthsim.kernels.tick import evening, morning
 from growthsim.population import Population, derive_seed, koc_followers, pack_levels, \
     pack_params, pack_segments
 from growthsim.scenario import Scenario
+from growthsim.seeding import select
 
 _WEEKDAY = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _EMPTY_I32 = np.zeros(0, dtype=np.int32)
@@ -113,15 +114,17 @@ class GrowthModel(mesa.Model):
         return self._choose(sd.initial_members, sd.strategy, "seed-members")
 
     def _choose(self, k, strategy, purpose):
-        """k distinct people by strategy (random or highest degree, ties by index)."""
-        k = min(int(k), self.n)
-        if k <= 0:
-            return np.zeros(0, dtype=np.int64)
-        if strategy == "degree" and not self.graph.complete:
-            deg = self.graph.degree()
-            return np.argsort(-deg, kind="stable")[:k]
-        gen = np.random.default_rng(derive_seed(self.scenario.run.seed, purpose))
-        return np.sort(gen.choice(self.n, size=k, replace=False))
+        """k distinct people by `strategy` (:func:`growthsim.seeding.select`).
+
+        KOCs are chosen under the cascade the scenario assumes (``koc.influence_p``, 0 meaning
+        weighted cascade, and IMM's ``koc.epsilon``); day-0 seeds under the weighted cascade.
+        """
+        kw = {}
+        if purpose == "koc":
+            kc = self.scenario.koc
+            kw = dict(p=kc.influence_p or None, epsilon=kc.epsilon)
+        return select(self.graph, max(int(k), 0), strategy,
+                      seed=derive_seed(self.scenario.run.seed, purpose), **kw)
 
     def _add_now(self, ids, acq):
         """Make people members immediately (seeds, signed KOCs)."""

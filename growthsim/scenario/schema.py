@@ -30,7 +30,10 @@ REWARD_KINDS = ("cash", "coupon", "badge", "status", "partner")
 GRAPH_KINDS = ("barabasi_albert", "watts_strogatz", "erdos_renyi", "circles",
                "configuration_model", "ring", "complete", "file")
 SHARE_WHEN = ("active", "daily", "on_join")
-SEED_STRATEGIES = ("random", "degree")
+# growthsim.seeding.STRATEGIES re-exports this tuple (and asserts they agree); kept here so the
+# schema does not import numba.
+SEED_STRATEGIES = ("random", "degree", "pagerank", "kcore", "community", "degree_discount",
+                   "celf", "imm")
 EVENT_KINDS = ("campaign", "crisis")
 
 
@@ -276,16 +279,33 @@ class Rewards:
 
 @dataclass(frozen=True)
 class Koc:
-    count: int = param(0, 0, 1_000_000, unit="KOCs", help="Key opinion consumers signed.")
-    strategy: str = param("degree", choices=SEED_STRATEGIES, help="How KOCs are chosen.")
-    signed_day: int = param(0, 0, 36_500, unit="day")
-    fee: float = param(1_000.0, 0.0, 1e7, unit="yuan per KOC per 30 days")
+    count: int = param(0, 0, 1_000_000, unit="KOCs", source="modelling choice",
+                       help="Key opinion consumers signed (the five-year plan asks for 100+ "
+                            "by year 2).")
+    strategy: str = param("degree", choices=SEED_STRATEGIES,
+                          source="Kempe, Kleinberg & Tardos 2003 (degree baseline)",
+                          help="How KOCs are chosen (growthsim.seeding.select).")
+    influence_p: float = param(0.0, 0.0, 1.0, unit="probability per tie",
+                               source="Kempe, Kleinberg & Tardos 2003; 0 = weighted cascade of "
+                                      "Tang, Shi & Xiao 2015",
+                               help="Independent-cascade probability the celf, imm and "
+                                    "degree_discount strategies assume; 0 means weighted "
+                                    "cascade (1 / in-degree of the receiver).")
+    epsilon: float = param(0.2, 0.01, 1.0, unit="approximation slack",
+                           source="Tang, Shi & Xiao 2015",
+                           help="IMM's epsilon: spread >= (1 - 1/e - epsilon) x optimum with "
+                                "probability 1 - 1/n; smaller is slower.")
+    signed_day: int = param(0, 0, 36_500, unit="day", source="modelling choice",
+                            help="Day the KOCs are signed.")
+    fee: float = param(1_000.0, 0.0, 1e7, unit="yuan per KOC per 30 days",
+                       source="modelling choice")
     followers: float = param(1_000.0, 0.0, 1e6, unit="followers per KOC", source="W3",
                              help="Mean audience added as follow edges when the graph "
                                   "has none.")
     credibility: float = param(1.5, 0.0, 20.0, unit="conversion multiplier",
                                source="W1 (6x ads vs W2's 4x)")
-    share_mult: float = param(3.0, 0.0, 100.0, unit="share propensity multiplier")
+    share_mult: float = param(3.0, 0.0, 100.0, unit="share propensity multiplier",
+                              source="modelling choice")
 
 
 @dataclass(frozen=True)

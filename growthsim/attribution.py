@@ -322,10 +322,8 @@ def viral(model, period=365):
     -----
     ``k`` and ``cycle_time`` are the period versions of the daily metrics
     ``k_factor`` and ``cycle_time``: ``cycle_time`` equals the metric when the
-    period is its 30-day window. ``k_factor`` divides the 30-day referrals by the
-    *mean* members of the window, i.e. it counts referrals per member per 30 days
-    and multiplies that by the cycle time in days; ``k`` here divides by
-    member-days, so the metric's ``k_factor`` is 30 times this ``k`` on the same
+    period is its 30-day window, and so does ``k_factor`` (referrals per member-day of
+    the window times the cycle time) on the same
     window. ``k`` > 1 means each cycle's members bring more than themselves;
     ``k_cohort`` is the marketing "each user brings K users" figure.
 

@@ -17,7 +17,7 @@ FLOW_NAMES = (
     "day", "weekday", "new_members", "new_wom", "new_koc", "new_paid", "new_organic",
     "new_notes", "kocs_signed", "churned", "nwom_emitters", "exposures", "reached",
     "referral_lag_sum", "notes_stock", "ad_cost", "koc_cost", "newcomer_reward_cost",
-    "intervention_cost",
+    "intervention_cost", "exposures_koc", "ad_impressions", "checkin_cost",
 )
 
 COLUMNS = {
@@ -41,6 +41,9 @@ COLUMNS = {
     "koc_cost": "KOC fees today (yuan; fee per 30 days spread daily).",
     "newcomer_reward_cost": "Two-sided rewards paid to referred newcomers (yuan).",
     "intervention_cost": "Wake-up pushes sent times their cost (yuan).",
+    "exposures_koc": "The part of exposures that came from KOCs' shares.",
+    "ad_impressions": "Ad impressions bought today (budget / cpm * 1000).",
+    "checkin_cost": "Check-in rewards paid today: checkins * content.checkin_cost (yuan).",
     "dau": "Members active today (read or interacted).",
     "wau": "Members active in the last 7 days.",
     "mau": "Members active in the last 30 days.",
@@ -66,8 +69,10 @@ COLUMNS = {
     "weekly_interactions": "Mean weekly interaction rate of members (7-day average).",
     "kocs": "KOCs among members.",
     "creators": "Members who have posted at least once.",
+    "checkins": "Members who completed today's check-in task (each is one interaction).",
     **{f"tier_{t}": f"Members at ladder tier {t}." for t in range(MAX_TIERS)},
-    "reward_cost": "All reward spend today: ladder, per-share and newcomer rewards (yuan).",
+    "reward_cost": "All reward spend today: ladder, per-share, newcomer and check-in rewards "
+                   "(yuan).",
     "acquisition_cost": "ad_cost + koc_cost + reward_cost (yuan).",
     "dau_mau": "dau / mau.",
     "wom_share": "Share of today's joins referred by members or KOCs.",
@@ -75,7 +80,7 @@ COLUMNS = {
     "activity_per_member_week": "7 * interactions / members.",
     "cycle_time": "Mean days from a referrer's join to their referrals' joins (last 30 days).",
     "k_factor": "Viral coefficient: referrals per member per cycle, "
-                "(30-day referrals / 30-day mean members) * cycle_time.",
+                "(30-day referrals / 30-day member-days) * cycle_time.",
     "cum_members": "People who ever joined (including seeds and signed KOCs).",
     "cum_revenue": "Revenue to date (yuan).",
     "cac": "Blended acquisition cost: cumulative acquisition_cost / cumulative joins.",
@@ -104,6 +109,7 @@ YEARLY_COLUMNS = {
     "kocs_end": "KOCs among members at the year's end.",
     "ugc_posts": "Posts made by members in the year.",
     "revenue": "Purchases by members in the year (yuan).",
+    "revenue_per_member": "revenue / mean daily members over the year (yuan per member-year).",
     "reward_cost": "Reward spend in the year: the daily reward_cost summed (yuan).",
     "ad_cost": "Ad spend in the year (yuan).",
     "koc_cost": "KOC fees in the year (yuan).",
@@ -129,7 +135,7 @@ def pack_row(flows, census_row):
 
 _INT_COLUMNS = {"day", "weekday", "members", "new_members", "new_wom", "new_koc", "new_paid",
                 "new_organic", "new_notes", "kocs_signed", "churned", "nwom_emitters",
-                "exposures", "reached", "dau", "wau", "mau", "reads", "interactions",
+                "exposures", "exposures_koc", "checkins", "reached", "dau", "wau", "mau", "reads", "interactions",
                 "ugc_posts", "shares", "shares_private", "shares_video", "shares_notes",
                 "wakeups", "wakeups_success", "buyers", "trust_low", "fatigue_high", "silent_7",
                 "silent_30", "kocs", "creators"} | {f"tier_{t}" for t in range(MAX_TIERS)}
@@ -179,7 +185,7 @@ def _rolling_sum(x, w):
 def derived(c, margin, seeds=0):
     """Ratio and cumulative columns from the daily columns ``c`` (a dict of arrays)."""
     d = {}
-    d["reward_cost"] = c["reward_cost_ladder"] + c["newcomer_reward_cost"]
+    d["reward_cost"] = c["reward_cost_ladder"] + c["newcomer_reward_cost"] + c["checkin_cost"]
     d["acquisition_cost"] = c["ad_cost"] + c["koc_cost"] + d["reward_cost"]
     d["dau_mau"] = _ratio(c["dau"], c["mau"])
     referred = c["new_wom"] + c["new_koc"]
@@ -190,7 +196,8 @@ def derived(c, margin, seeds=0):
     d["cycle_time"] = _ratio(_rolling_sum(c["referral_lag_sum"], 30), ref30)
     days = np.minimum(np.arange(1, len(referred) + 1), 30)
     mem30 = _rolling_sum(c["members"], 30) / days
-    d["k_factor"] = _ratio(ref30, mem30) * np.nan_to_num(d["cycle_time"])
+    # referrals per member-day over the window, times the cycle time in days
+    d["k_factor"] = _ratio(ref30, mem30 * days) * np.nan_to_num(d["cycle_time"])
     d["cum_members"] = seeds + np.cumsum(c["new_members"] + c["kocs_signed"])
     d["cum_revenue"] = np.cumsum(c["revenue"])
     d["cac"] = _ratio(np.cumsum(d["acquisition_cost"]), np.cumsum(c["new_members"]))
@@ -268,6 +275,7 @@ def _one_year(col, tiers, year, a, b):
         "activity_per_member_week": _nanmean(col["activity_per_member_week"][a:b]),
         "share_rate": _div(s["shares"], s["dau"]),
         "kocs_end": col["kocs"][last], "ugc_posts": s["ugc_posts"], "revenue": s["revenue"],
+        "revenue_per_member": _div(s["revenue"], col["members"][a:b].mean()),
         "reward_cost": s["reward_cost"], "ad_cost": s["ad_cost"], "koc_cost": s["koc_cost"],
         "acquisition_cost": s["acquisition_cost"],
         "cac": _div(s["acquisition_cost"], joins),

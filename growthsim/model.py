@@ -10,7 +10,7 @@ from growthsim.kernels.census import N_CENSUS, census
 from growthsim.kernels.churn import churn_apply
 from growthsim.kernels.conversion import conversion_step
 from growthsim.kernels.events import crisis_shock
-from growthsim.kernels.membership import finish_day, join
+from growthsim.kernels.membership import finish_day, join, newcomers_habituation
 from growthsim.kernels.purchases import purchases_step
 from growthsim.kernels.tick import evening, morning
 from growthsim.population import Population, derive_seed, koc_followers, pack_levels, \
@@ -21,6 +21,7 @@ from growthsim.seeding import select
 _WEEKDAY = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _EMPTY_I32 = np.zeros(0, dtype=np.int32)
 _EMPTY_I64 = np.zeros(0, dtype=np.int64)
+_REVENUE = len(M.FLOW_NAMES) + M.CENSUS_INDEX["revenue"]  # position in a packed metrics row
 
 
 class GrowthModel(mesa.Model):
@@ -78,11 +79,12 @@ class GrowthModel(mesa.Model):
         self.day = 0
         self.notes_stock = 0.0
         self._ugc_yesterday = 0
+        self._hab_mean = 0.0  # members' mean reward habituation yesterday
         self._kocs = 0
         self._start_weekday = _WEEKDAY[scenario.run.start_weekday]
         self._rows = []
         self._metrics = None
-        self._buffers = (np.zeros(6), np.zeros(4), np.zeros(N_CENSUS))  # kernels' day outputs
+        self._buffers = (np.zeros(7), np.zeros(4), np.zeros(N_CENSUS))  # kernels' day outputs
         self._seed_members()
 
     # -- Mesa's own `scenario` slot holds its experimental Scenario; ours wins.
@@ -178,8 +180,12 @@ class GrowthModel(mesa.Model):
             slot = co.weekend_factor
         else:
             slot = 1.0 - co.evening_share + co.evening_share * co.evening_boost
-        budgets = sc.ads.daily_budget
+        budgets, shares = sc.ads.daily_budget, sc.ads.revenue_share
         budget = budgets[min(day // 365, len(budgets) - 1)]
+        share = shares[min(day // 365, len(shares) - 1)]
+        if share > 0 and self._rows:  # the plan's budget as a share of recent revenue
+            recent = self._rows[-30:]
+            budget += share * sum(r[_REVENUE] for r in recent) / len(recent)
         D = np.zeros(L.N_D)
         D[L.D_SLOT] = slot
         D[L.D_READ_LOAD] = read_load
@@ -219,8 +225,10 @@ class GrowthModel(mesa.Model):
             if ev.kind == "crisis" and ev.day == day and ev.trust_shock > 0:
                 damp = (1.0 - ev.mitigation) if ev.handled_openly else 1.0
                 crisis_shock(F, ev.trust_shock * damp)
+        newcomers_habituation(self._pending, n_pending, F, P[L.P_NORM_HAB] * self._hab_mean)
         census(day, mem, nm, self._pending, n_pending, I, F, cen)
         self._ugc_yesterday = int(cen[M.CENSUS_INDEX["ugc_posts"]])
+        self._hab_mean = float(cen[M.CENSUS_INDEX["habituation_mean"]])
         self.n_members = finish_day(mem, nm, self._pending, n_pending, I)
         new_referred = conv[0] + conv[1]
         flows = dict(
@@ -230,10 +238,12 @@ class GrowthModel(mesa.Model):
             churned=churned, nwom_emitters=emitters, exposures=conv[2], reached=conv[5],
             referral_lag_sum=conv[4], notes_stock=self.notes_stock,
             ad_cost=budget if D[L.D_IMPRESSIONS] > 0 else 0.0,
-            koc_cost=self._kocs * sc.koc.fee / 30.0,
+            koc_cost=cen[M.CENSUS_INDEX["kocs"]] * sc.koc.fee / 30.0,  # KOCs still members
             newcomer_reward_cost=new_referred * sc.rewards.newcomer_reward
             if sc.rewards.enabled else 0.0,
             intervention_cost=cen[M.CENSUS_INDEX["wakeups"]] * sc.interventions.wakeup_cost,
+            exposures_koc=conv[6], ad_impressions=D[L.D_IMPRESSIONS],
+            checkin_cost=cen[M.CENSUS_INDEX["checkins"]] * sc.content.checkin_cost,
         )
         self._rows.append(M.pack_row(flows, cen))
         self._metrics = None

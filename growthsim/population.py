@@ -52,7 +52,10 @@ def pack_params(sc, n, complete):
         "P_PURCHASE": sc.purchases.p_purchase, "BASKET": sc.purchases.basket,
         "TIER_SPEND": sc.purchases.tier_spend, "ENG_SPEND": sc.purchases.engagement_weight,
         "P_AD": sc.ads.p_convert, "P_DISCOVER_DAY": sc.organic.p_discover / 365.0,
-        "COMPLETE": complete,
+        "COMPLETE": complete, "PER_REF_CASH": rw.per_referral_cash,
+        "PER_REF_BOOST": rw.per_referral_boost, "HAB_CASH": rw.habituation_cash,
+        "NORM_HAB": rw.norm_habituation, "CROWDING": rw.crowding_out,
+        "CHECKIN_ON": co.checkin, "CHECKIN_P": co.checkin_completion,
     }
     for name, value in values.items():
         P[getattr(L, "P_" + name)] = float(value)
@@ -73,7 +76,8 @@ def pack_levels(sc):
     levels = sc.rewards.levels if sc.rewards.enabled else ()
     LEV = np.zeros((len(levels), L.N_LEV_COLS))
     for k, lv in enumerate(levels):
-        LEV[k] = (lv.threshold, lv.cost, lv.share_boost)
+        LEV[k] = (lv.threshold, lv.cost, lv.share_boost,
+                  getattr(sc.rewards, "habituation_" + lv.kind))
     return LEV
 
 
@@ -92,7 +96,7 @@ class Population:
     >>> from growthsim.graphs import ring
     >>> pop = Population(Scenario(), ring(100, 4))
     >>> pop
-    Population(n=100, members=0, state=19.9 KiB)
+    Population(n=100, members=0, state=21.5 KiB)
     >>> pop.column("stage")[:5]
     array([0, 0, 0, 0, 0], dtype=int32)
     """
@@ -110,7 +114,8 @@ class Population:
         group = graph.group if graph.group is not None else empty_i32
         segs = graph.segment.astype(np.int32) if graph.segment is not None else empty_i32
         init_people(scenario.run.seed, SEG, seg_cum, platform_p,
-                    scenario.content.ugc_concentration, group.astype(np.int32), segs,
+                    scenario.content.ugc_concentration, scenario.content.engagement_spread,
+                    group.astype(np.int32), segs,
                     self.I, self.F)
 
     def column(self, name):
@@ -140,10 +145,22 @@ def _human(nbytes):
 
 
 def derive_seed(seed, purpose):
-    """A sub-seed for a purpose (graph, selection), stable across versions."""
+    """A sub-seed for a purpose (graph, selection), stable across versions.
+
+    The purpose string enters through its SHA-256 digest, so different
+    purposes (even anagrams such as "rep12" and "rep21") get unrelated seeds.
+
+    Examples
+    --------
+    >>> derive_seed(1, "rep12") != derive_seed(1, "rep21")
+    True
+    """
+    import hashlib
+
     from growthsim.kernels.rng import hash64_py
 
-    return hash64_py(seed, -2, 0, sum(map(ord, purpose)) * 131 + len(purpose), 0) >> 1
+    tag = int.from_bytes(hashlib.sha256(purpose.encode()).digest()[:4], "little") >> 1
+    return hash64_py(seed, -2, 0, tag, 0) >> 1
 
 
 def koc_followers(seed, n, kocs, mean):

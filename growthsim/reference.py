@@ -98,9 +98,9 @@ def segment_rows(SEG):
 
 
 def level_rows(LEV):
-    """Ladder rows as namespaces (threshold, cost, boost)."""
+    """Ladder rows as namespaces (threshold, cost, boost, habituation factor of the kind)."""
     return [SimpleNamespace(threshold=float(r[L.LEV_THRESHOLD]), cost=float(r[L.LEV_COST]),
-                            boost=float(r[L.LEV_BOOST])) for r in LEV]
+                            boost=float(r[L.LEV_BOOST]), hab=float(r[L.LEV_HAB])) for r in LEV]
 
 
 class Person(mesa.Agent):
@@ -143,8 +143,9 @@ class Person(mesa.Agent):
                 [getattr(self, name) for name in L.F_NAMES])
 
     # -- birth --------------------------------------------------------------------------
-    def draw_traits(self, seed, segments, seg_cum, platform_p, ugc_sigma, group, label):
-        """Initial state: segment, platforms, trust, creator propensity, blank history.
+    def draw_traits(self, seed, segments, seg_cum, platform_p, ugc_sigma, taste_sigma, group,
+                    label):
+        """Initial state: segment, platforms, trust, creator propensity, taste, blank history.
 
         ``label`` is the graph's segment label or None (then the segment is drawn by the
         scenario's shares); ``group`` the interest circle or -1.
@@ -180,6 +181,10 @@ class Person(mesa.Agent):
         self.referrer = -1
         self.trust = segments[s].trust0
         self.creator = math.exp(ugc_sigma * z - 0.5 * ugc_sigma * ugc_sigma)
+        u3 = uniform(seed, -1, i, R.INIT, 6)
+        u4 = uniform(seed, -1, i, R.INIT, 7)
+        z2 = math.sqrt(-2.0 * math.log(1.0 - u3)) * math.cos(2.0 * math.pi * u4)
+        self.taste = math.exp(taste_sigma * z2 - 0.5 * taste_sigma * taste_sigma)
 
     def join(self, day, acq, platform, referrer=None):
         """Become a member today; enters the member list at the end of the day."""
@@ -206,18 +211,27 @@ class Person(mesa.Agent):
         """How strongly this member engages with today's content."""
         p = self.model.p
         seg = self.model.segments[self.segment]
-        e = seg.engagement * (1.0 - self.fatigue) * (0.5 + self.trust) * today.slot
+        e = self.taste * seg.engagement * (1.0 - self.fatigue) * (0.5 + self.trust) * today.slot
         e *= 1.0 + p.tier_eng * self.tier
         if p.loss_aversion > 0.0 and self.tier > 0:
             e *= 1.0 + p.la_boost
         return e
 
     def see_content(self, day, today):
-        """Read and interact with today's posts; fatigue and trust respond; maybe post."""
+        """Read and interact with today's posts (and check in); fatigue and trust respond;
+        maybe post."""
         p, seed, i = self.model.p, self.model.seed, self.index
         e = self.engagement(today)
         reads = poisson(e * today.read_load, seed, day, i, R.READ, 0)
-        inter = poisson(e * today.int_load, seed, day, i, R.INTERACT, 0)
+        inter = 0
+        if reads > 0:  # interactions happen on posts one reads
+            inter = poisson(reads * today.int_load / today.read_load, seed, day, i, R.INTERACT,
+                            0)
+        self.checkin_today = 0
+        if p.checkin_on > 0.0:
+            if uniform(seed, day, i, R.CHECKIN, 0) < min(1.0, p.checkin_p * e):
+                self.checkin_today = 1
+                inter += 1  # a check-in is an interaction
         self.reads_today = reads
         self.inter_today = inter
         if p.fatigue_on > 0.0:
@@ -264,7 +278,7 @@ class Person(mesa.Agent):
         if p.rewards_on <= 0.0:
             return 1.0
         tier = self.tier
-        pull = p.per_share_boost
+        pull = p.per_share_boost + p.per_ref_boost
         if tier > 0:
             pull += levels[tier - 1].boost
         if tier < len(levels):  # goal gradient: members speed up near the next tier
@@ -272,7 +286,7 @@ class Person(mesa.Agent):
             span = levels[tier].threshold - prev
             progress = min(1.0, max(0.0, (self.ladder_count() - prev) / span))
             pull += p.goal_gradient * progress * progress
-        m = 1.0 + pull * (1.0 - self.habituation)
+        m = (1.0 + pull * (1.0 - self.habituation)) * (1.0 - p.crowding * self.habituation)
         if day - self.last_reward < p.relax_days:
             m *= p.relax_factor
         return m
@@ -364,9 +378,16 @@ class Person(mesa.Agent):
         h = self.habituation * (1.0 - p.hab_recovery)
         paid = 0.0
         if p.rewards_on > 0.0:
+            cash_rate = min(1.0, rate * p.hab_cash)
             if self.share_today > 0 and p.per_share_cash > 0.0:
                 paid += p.per_share_cash
-                h += (1.0 - h) * rate
+                h += (1.0 - h) * cash_rate
+            new_refs = self.referrals - self.ref_paid  # friends who joined since last paid
+            if new_refs > 0 and p.per_ref_cash > 0.0:
+                paid += new_refs * p.per_ref_cash
+                for _ in range(new_refs):
+                    h += (1.0 - h) * cash_rate
+            self.ref_paid = self.referrals
             count = self.ladder_count()
             tier = self.tier
             while tier < len(levels) and count >= levels[tier].threshold:
@@ -374,8 +395,8 @@ class Person(mesa.Agent):
                 if p.varied > 0.0:  # surprise: same mean cost, random size
                     cost *= 0.5 + uniform(seed, day, self.index, R.VARIED, tier)
                 paid += cost
+                h += (1.0 - h) * min(1.0, rate * levels[tier].hab)  # cash faster than badges
                 tier += 1
-                h += (1.0 - h) * rate
                 self.last_reward = day
             if p.loss_aversion > 0.0 and tier > 0:
                 silence = day - self.last_active
@@ -473,7 +494,8 @@ class ReferenceModel(mesa.Model):
         segs = scenario.population.segments
         self.draw_people(scenario.run.seed, np.cumsum([s.share for s in segs]),
                          (ch.on_private, ch.on_video, ch.on_notes),
-                         scenario.content.ugc_concentration, graph.group, graph.segment)
+                         scenario.content.ugc_concentration,
+                         scenario.content.engagement_spread, graph.group, graph.segment)
         self._start_weekday = _WEEKDAY[scenario.run.start_weekday]
         self._seed_members()
 
@@ -533,6 +555,7 @@ class ReferenceModel(mesa.Model):
         self.day = 0
         self.notes_stock = 0.0
         self._ugc_yesterday = 0
+        self._hab_mean = 0.0  # members' mean reward habituation yesterday
         self._kocs = 0
         self._start_weekday = 0
         self._rows = []
@@ -564,11 +587,12 @@ class ReferenceModel(mesa.Model):
         return I, F
 
     # -- set-up -------------------------------------------------------------------------
-    def draw_people(self, seed, seg_cum, platform_p, ugc_sigma, group=None, segment=None):
+    def draw_people(self, seed, seg_cum, platform_p, ugc_sigma, taste_sigma=0.0, group=None,
+                    segment=None):
         """Everyone's initial state (twin of :func:`growthsim.kernels.init.init_people`)."""
         for person in self.people:
             i = person.index
-            person.draw_traits(seed, self.segments, seg_cum, platform_p, ugc_sigma,
+            person.draw_traits(seed, self.segments, seg_cum, platform_p, ugc_sigma, taste_sigma,
                                int(group[i]) if group is not None and len(group) else -1,
                                int(segment[i]) if segment is not None and len(segment)
                                else None)
@@ -618,14 +642,17 @@ class ReferenceModel(mesa.Model):
     def spread_shares(self, day, today):
         """Step 4: today's shares reach people, who may join.
 
-        Returns [new_wom, new_koc, exposures, notes_shares, referral_lag_sum, reached] like
-        the kernel's ``out``.
+        Returns [new_wom, new_koc, exposures, notes_shares, referral_lag_sum, reached,
+        exposures_koc] like the kernel's ``out``.
         """
         p, seed, n, people = self.p, self.seed, self.n, self.people
         reached = []  # people exposed today, in order of their first exposure
         notes = 0
+        by_koc = [0]
 
         def expose(sharer, person, path, w, c, counter, path_mult):
+            if person.stage != L.MEMBER:
+                by_koc[0] += sharer.koc
             if person.receive_share(day, today, sharer, path, w, c, counter, path_mult):
                 reached.append(person)
 
@@ -679,7 +706,7 @@ class ReferenceModel(mesa.Model):
                     new_koc += 1
                 else:
                     new_wom += 1
-        return [new_wom, new_koc, exposures, notes, lag, len(reached)]
+        return [new_wom, new_koc, exposures, notes, lag, len(reached), by_koc[0]]
 
     def _outsider_may_join(self, person, purpose, k, day):
         if person.stage == L.MEMBER:
@@ -805,6 +832,7 @@ class ReferenceModel(mesa.Model):
                 part[_C["revenue"]] += person.revenue_today
                 if person.revenue_today > 0.0:
                     part[_C["buyers"]] += 1
+                part[_C["checkins"]] += person.checkin_today
                 if person.stage == L.MEMBER:  # churned today: counted above, not below
                     part[_C["members"]] += 1
                     self._member_state(day, person, part)
@@ -875,8 +903,11 @@ class ReferenceModel(mesa.Model):
             if ev.kind == "crisis" and ev.day == day and ev.trust_shock > 0:
                 damp = (1.0 - ev.mitigation) if ev.handled_openly else 1.0
                 self.crisis_shock(ev.trust_shock * damp)
+        for person in self.pending:  # a reward the community knows is no surprise
+            person.habituation = self.p.norm_hab * self._hab_mean
         cen = self.census(day)
         self._ugc_yesterday = int(cen[_C["ugc_posts"]])
+        self._hab_mean = float(cen[_C["habituation_mean"]])
         joined_today = len(self.pending)
         self.finish_day()
         new_referred = conv[0] + conv[1]
@@ -887,10 +918,12 @@ class ReferenceModel(mesa.Model):
             churned=churned, nwom_emitters=emitters, exposures=conv[2], reached=conv[5],
             referral_lag_sum=conv[4], notes_stock=self.notes_stock,
             ad_cost=budget if today.impressions > 0 else 0.0,
-            koc_cost=self._kocs * sc.koc.fee / 30.0,
+            koc_cost=cen[_C["kocs"]] * sc.koc.fee / 30.0,  # signed KOCs still members
             newcomer_reward_cost=new_referred * sc.rewards.newcomer_reward
             if sc.rewards.enabled else 0.0,
             intervention_cost=cen[_C["wakeups"]] * sc.interventions.wakeup_cost,
+            exposures_koc=conv[6], ad_impressions=today.impressions,
+            checkin_cost=cen[_C["checkins"]] * sc.content.checkin_cost,
         )
         self._rows.append(M.pack_row(flows, np.array(cen)))
         self._metrics = None

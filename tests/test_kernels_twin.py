@@ -120,9 +120,13 @@ def random_scenario(rng, everything_on=False):
         "content.trust_dynamics": flag(), "content.trust_gain_value": 0.2 * r(),
         "content.trust_gain_interaction": 0.2 * r(), "content.trust_loss_promo": 0.2 * r(),
         "content.ugc_propensity": prob(),
+        "content.checkin": flag(), "content.checkin_completion": prob(),
         "rewards.enabled": flag(), "rewards.metric": pick("shares", "referrals"),
         "rewards.per_share_cash": pick(0.0, 3 * r()) if not everything_on else 1 + r(),
         "rewards.per_share_boost": r(), "rewards.newcomer_boost": r(),
+        "rewards.per_referral_cash": pick(0.0, 5 * r()) if not everything_on else 1 + r(),
+        "rewards.per_referral_boost": r(), "rewards.habituation_cash": 2 * r(),
+        "rewards.crowding_out": r(), "rewards.norm_habituation": r(),
         "rewards.varied": flag(), "rewards.habituation_rate": r(),
         "rewards.varied_factor": r(), "rewards.habituation_recovery": 0.1 * r(),
         "rewards.goal_gradient": 2 * r(), "rewards.relax_days": int(rng.integers(0, 10)),
@@ -158,6 +162,7 @@ def random_levels(rng, n_lev):
     LEV[:, L.LEV_THRESHOLD] = np.cumsum(rng.integers(1, 6, n_lev))
     LEV[:, L.LEV_COST] = rng.uniform(0, 50, n_lev)
     LEV[:, L.LEV_BOOST] = rng.uniform(0, 1, n_lev)
+    LEV[:, L.LEV_HAB] = rng.choice([0.0, 1.0, rng.uniform(0, 2), 20.0], n_lev)
     return LEV
 
 
@@ -234,12 +239,13 @@ def make_case(graph_name, seed, day, *, everything_on=False, member_frac=None, n
     init = dict(seed=int(rng.integers(0, 2**62)), seg_cum=np.cumsum(shares / shares.sum()),
                 platform_p=rng.choice([0.0, 1.0, rng.uniform()], 3),
                 ugc_sigma=float(rng.choice([0.0, rng.uniform(0, 3)])),
+                taste_sigma=float(rng.choice([0.0, rng.uniform(0, 2)])),
                 group=g.group if g.group is not None else EMPTY_I32,
                 segment=g.segment.astype(np.int32) if g.segment is not None else EMPTY_I32)
     I = np.empty((n, L.N_I), np.int32)
     F = np.empty((n, L.N_F))
     init_people(init["seed"], SEG, init["seg_cum"], init["platform_p"], init["ugc_sigma"],
-                init["group"], init["segment"], I, F)
+                init["taste_sigma"], init["group"], init["segment"], I, F)
 
     frac = rng.uniform() if member_frac is None else member_frac
     stage = rng.choice(4, size=n, p=[(1 - frac) * 0.4, (1 - frac) * 0.3, frac,
@@ -264,6 +270,7 @@ def make_case(graph_name, seed, day, *, everything_on=False, member_frac=None, n
     I[:, L.I_INTERACTIONS] = rng.integers(0, 80, n)
     I[:, L.I_SHARES] = rng.integers(0, 25, n)
     I[:, L.I_REFERRALS] = rng.integers(0, 12, n)
+    I[:, L.I_REF_PAID] = np.maximum(0, I[:, L.I_REFERRALS] - rng.integers(0, 3, n))
     counted = I[:, L.I_REFERRALS] if P[L.P_METRIC_REFERRALS] > 0 else I[:, L.I_SHARES]
     I[:, L.I_OFFSET] = np.where(rng.random(n) < 0.3, (counted * rng.random(n)).astype(int), 0)
     I[:, L.I_REFERRER] = np.where(ever & (rng.random(n) < 0.5), rng.integers(0, n, n), -1)
@@ -337,7 +344,7 @@ def _pending_buffer(c):
 
 def _conversion(c, I, F):
     indptr, indices, weight, mult = _graph_arrays(c.graph)
-    pending, out = _pending_buffer(c), np.zeros(6)
+    pending, out = _pending_buffer(c), np.zeros(7)
     m = conversion_step(c.day, c.members, c.n_members, c.P, c.D, c.SEG, I, F, indptr, indices,
                         weight, mult, c.follow[0], c.follow[1], np.zeros(c.n, np.int32),
                         pending, len(c.pending), out)
@@ -386,14 +393,14 @@ def _finish_day_twin(c, ref):
 
 def _init_people(c, I, F):
     k = c.init
-    init_people(k["seed"], c.SEG, k["seg_cum"], k["platform_p"], k["ugc_sigma"], k["group"],
-                k["segment"], I, F)
+    init_people(k["seed"], c.SEG, k["seg_cum"], k["platform_p"], k["ugc_sigma"],
+                k["taste_sigma"], k["group"], k["segment"], I, F)
 
 
 def _init_people_twin(c, ref):
     k = c.init
-    ref.draw_people(k["seed"], k["seg_cum"], k["platform_p"], k["ugc_sigma"], k["group"],
-                    k["segment"])
+    ref.draw_people(k["seed"], k["seg_cum"], k["platform_p"], k["ugc_sigma"],
+                    k["taste_sigma"], k["group"], k["segment"])
 
 
 def _join_args(c):
@@ -505,7 +512,7 @@ def test_twin_every_mechanic_on(name, graph_name):
     wake-ups and trust dynamics all on; several segments and ladder levels."""
     for seed in range(3):
         c = case_for(name, graph_name, 1000 * seed + 17, 30 + seed, everything_on=True,
-                     n_seg=3, n_lev=3)
+                     n_seg=3, n_lev=3, member_frac=0.3 + 0.2 * seed)
         assert c.n_members > 0
         assert_twins(name, c)
 
@@ -539,6 +546,9 @@ EXTREMES = [
     ("content_step", {"UGC_PROPENSITY": 1.0, "FATIGUE_ON": 0.0, "TRUST_ON": 0.0}, {}),
     ("content_step", {}, {"READ_LOAD": 0.0, "INT_LOAD": 0.0}),
     ("content_step", {}, {"READ_LOAD": 40.0}),  # Poisson means above 30
+    ("content_step", {"CHECKIN_ON": 1.0, "CHECKIN_P": 0.0}, {}),
+    ("content_step", {"CHECKIN_ON": 1.0, "CHECKIN_P": 1.0}, {"READ_LOAD": 0.0}),
+    ("content_step", {"CHECKIN_ON": 0.0, "CHECKIN_P": 1.0}, {"INT_LOAD": 0.0}),
     ("sharing_step", {"P_SHARE": 0.0}, {}),
     ("sharing_step", {"P_SHARE": 1.0, "SHARE_WHEN": L.SHARE_DAILY, "REWARDS_ON": 1.0}, {}),
     ("sharing_step", {"P_SHARE": 0.5, "SHARE_WHEN": L.SHARE_ON_JOIN}, {}),
@@ -622,6 +632,7 @@ def test_extremes_do_what_they_say():
 PERTURBATIONS = [
     ("content_step", "TRUST_GAIN_VALUE", 1 + 1e-9),
     ("content_step", "FAT_RECOVERY", 1 + 1e-9),
+    ("content_step", "CHECKIN_P", 1.5),
     ("activity_step", None, None),
     ("sharing_step", "P_SHARE", 1.5),
     ("conversion_step", "P_CONVERT", 1 + 1e-9),  # moves u / p of the successes
@@ -631,7 +642,7 @@ PERTURBATIONS = [
     ("churn_apply", "NWOM_HIT", 1 + 1e-9),
     ("purchases_step", "BASKET", 1 + 1e-9),
 ]
-BUSY_DAY = {"P_SHARE": 0.5, "P_CONVERT": 0.05, "NWOM_PROB": 1.0, "P_PURCHASE": 0.5,
+BUSY_DAY = {"CHECKIN_ON": 1.0, "CHECKIN_P": 0.3, "P_SHARE": 0.5, "P_CONVERT": 0.05, "NWOM_PROB": 1.0, "P_PURCHASE": 0.5,
             "P_DISCOVER_DAY": 0.05, "BASE_HAZARD": 0.05, "CHURN_ON": 1.0, "REWARDS_ON": 1.0,
             "TRUST_ON": 1.0, "FATIGUE_ON": 1.0, "SHARE_WHEN": L.SHARE_DAILY,
             "W_PRIVATE": 1.0, "W_VIDEO": 0.0, "W_NOTES": 0.0, "REACH_PRIVATE": 1.0}

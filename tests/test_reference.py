@@ -146,7 +146,8 @@ def test_stop_when_quiet_stops_both_on_the_same_day():
     sc = gs.Scenario().with_overrides({
         "population.n": 200, "seeding.initial_members": 3, "sharing.share_when": "on_join",
         "sharing.p_share": 1.0, "conversion.p_convert": 0.3, "organic.p_discover": 0.0,
-        "ads.daily_budget": [0.0], "run.stop_when_quiet": True, "churn.enabled": False})
+        "ads.daily_budget": [0.0], "run.stop_when_quiet": True, "churn.enabled": False,
+        "channels.weight_notes": 0.0})  # a live note keeps the run going for months
     g = ring(200, 4)
     fast, ref = gs.GrowthModel(sc, graph=g, seed=9), ReferenceModel(sc, graph=g, seed=9)
     a, b = fast.run(days=300), ref.run(days=300)

@@ -16,7 +16,7 @@ CENSUS_NAMES = (
     "shares_private", "shares_video", "shares_notes", "wakeups", "wakeups_success",
     "reward_cost_ladder", "revenue", "buyers", "trust_mean", "trust_low", "fatigue_mean",
     "fatigue_high", "habituation_mean", "silent_7", "silent_30", "weekly_interactions",
-    "kocs", "creators",
+    "kocs", "creators", "checkins",
 ) + tuple(f"tier_{t}" for t in range(MAX_TIERS))
 N_CENSUS = len(CENSUS_NAMES)
 _TIER0 = CENSUS_NAMES.index("tier_0")
@@ -71,6 +71,7 @@ def _member_activity(I, F, i, out):
     out[14] += rev
     if rev > 0.0:
         out[15] += 1
+    out[26] += I[i, L.I_CHECKIN_TODAY]
 
 
 @njit(parallel=True, cache=True)

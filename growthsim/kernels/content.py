@@ -2,14 +2,20 @@
 
 For member i on day d (see docs/model.md, "Content"):
 
-    eng_i   = taste[seg] * (1 - fatigue_i) * (0.5 + trust_i) * slot_d
+    eng_i   = taste_i * taste[seg] * (1 - fatigue_i) * (0.5 + trust_i) * slot_d
               * (1 + tier_eng * tier_i) * (1 + la_boost * [loss aversion and tier_i > 0])
-    reads_i ~ Poisson(eng_i * read_load_d),  interactions_i ~ Poisson(eng_i * int_load_d)
+    reads_i ~ Poisson(eng_i * read_load_d)
+    interactions_i ~ Poisson(reads_i * int_load_d / read_load_d)   (0 without reads)
+    with check-in tasks on, a completed check-in (probability
+    min(1, checkin_completion * eng_i)) adds one interaction
     fatigue_i += (1 - fatigue_i) * min(1, reads_i * fat_per_read_d) - recovery * fatigue_i
     trust_i   += (1 - trust_i) * min(1, g_v * reads_i * value_frac_d + g_i * interactions_i)
                  - trust_i * min(1, l_p * reads_i * promo_frac_d)
     a member with reads + interactions > 0 posts (UGC) with probability
     min(1, ugc_propensity * creator_i)
+
+Interactions happen on posts a member reads, so a day without reads has none
+(except a check-in) and whether a member is active is decided by reading.
 """
 
 import numpy as np
@@ -20,9 +26,9 @@ from growthsim.kernels import rng
 
 
 @njit(inline="always", cache=True)
-def engagement(P, D, SEG, seg, fatigue, trust, tier):
+def engagement(P, D, SEG, seg, taste, fatigue, trust, tier):
     """Engagement multiplier of one member today (numba)."""
-    e = SEG[seg, L.SEG_ENGAGEMENT] * (1.0 - fatigue) * (0.5 + trust) * D[L.D_SLOT]
+    e = taste * SEG[seg, L.SEG_ENGAGEMENT] * (1.0 - fatigue) * (0.5 + trust) * D[L.D_SLOT]
     e *= 1.0 + P[L.P_TIER_ENG] * tier
     if P[L.P_LOSS_AVERSION] > 0.0 and tier > 0:
         e *= 1.0 + P[L.P_LA_BOOST]
@@ -34,9 +40,16 @@ def content_member(day, i, seed, P, D, SEG, I, F):
     """Step 1 for member i (numba)."""
     f = F[i, L.F_FATIGUE]
     t = F[i, L.F_TRUST]
-    e = engagement(P, D, SEG, I[i, L.I_SEGMENT], f, t, I[i, L.I_TIER])
+    e = engagement(P, D, SEG, I[i, L.I_SEGMENT], F[i, L.F_TASTE], f, t, I[i, L.I_TIER])
     r = rng.poisson(e * D[L.D_READ_LOAD], seed, day, i, rng.READ, 0)
-    x = rng.poisson(e * D[L.D_INT_LOAD], seed, day, i, rng.INTERACT, 0)
+    x = 0
+    if r > 0:
+        x = rng.poisson(r * D[L.D_INT_LOAD] / D[L.D_READ_LOAD], seed, day, i, rng.INTERACT, 0)
+    I[i, L.I_CHECKIN_TODAY] = 0
+    if P[L.P_CHECKIN_ON] > 0.0:
+        if rng.uniform(seed, day, i, rng.CHECKIN, 0) < min(1.0, P[L.P_CHECKIN_P] * e):
+            I[i, L.I_CHECKIN_TODAY] = 1
+            x += 1
     I[i, L.I_READS_TODAY] = r
     I[i, L.I_INTER_TODAY] = x
     if P[L.P_FATIGUE_ON] > 0.0:

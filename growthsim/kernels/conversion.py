@@ -164,7 +164,7 @@ def conversion_step(day, members, n_members, P, D, SEG, I, F, indptr, indices, w
     """Expose receivers of today's shares and convert them.
 
     ``out`` receives [new_wom, new_koc, exposures, notes_shares, referral_lag_sum,
-    reached]. Returns the new pending count.
+    reached, exposures_koc]. Returns the new pending count.
     """
     counts = np.zeros(n_members, dtype=np.int64)
     _count_contacts(day, members, n_members, P, I, indptr, f_indptr, counts)
@@ -181,8 +181,10 @@ def conversion_step(day, members, n_members, P, D, SEG, I, F, indptr, indices, w
     _score_contacts(day, members, n_members, P, D, SEG, I, F, indptr, indices, weight, mult,
                     f_indptr, f_indices, offsets, rec_j, rec_score, rec_path)
     n_touched = 0
+    exposures_koc = 0
     for k in range(n_members):
         s = members[k]
+        koc = I[s, L.I_KOC]
         for r in range(offsets[k], offsets[k + 1]):
             j = rec_j[r]
             if j < 0:
@@ -190,6 +192,7 @@ def conversion_step(day, members, n_members, P, D, SEG, I, F, indptr, indices, w
             sc = rec_score[r]
             if sc < 0.0:
                 continue
+            exposures_koc += koc
             if I[j, L.I_EXP_TODAY] == 0:
                 touched[n_touched] = j
                 n_touched += 1
@@ -227,4 +230,5 @@ def conversion_step(day, members, n_members, P, D, SEG, I, F, indptr, indices, w
     out[3] = notes
     out[4] = lag
     out[5] = n_touched
+    out[6] = exposures_koc
     return n_pending

@@ -10,8 +10,13 @@ from growthsim.kernels import rng
 
 
 @njit(parallel=True, cache=True)
-def init_people(seed, SEG, seg_cum, platform_p, ugc_sigma, group, segment_labels, I, F):
-    """Segments, platforms, trust, creator propensity and blank histories."""
+def init_people(seed, SEG, seg_cum, platform_p, ugc_sigma, taste_sigma, group, segment_labels,
+                I, F):
+    """Segments, platforms, trust, creator propensity, taste and blank histories.
+
+    Creator propensity and taste are lognormal with mean 1 and log-sd
+    ``ugc_sigma`` and ``taste_sigma`` (Box-Muller from two uniforms each).
+    """
     n = I.shape[0]
     n_seg = SEG.shape[0]
     useed = np.uint64(seed)
@@ -47,3 +52,7 @@ def init_people(seed, SEG, seg_cum, platform_p, ugc_sigma, group, segment_labels
         I[i, L.I_REFERRER] = -1
         F[i, L.F_TRUST] = SEG[s, L.SEG_TRUST0]
         F[i, L.F_CREATOR] = math.exp(ugc_sigma * z - 0.5 * ugc_sigma * ugc_sigma)
+        u3 = rng.uniform(useed, -1, i, rng.INIT, 6)
+        u4 = rng.uniform(useed, -1, i, rng.INIT, 7)
+        z2 = math.sqrt(-2.0 * math.log(1.0 - u3)) * math.cos(2.0 * math.pi * u4)
+        F[i, L.F_TASTE] = math.exp(taste_sigma * z2 - 0.5 * taste_sigma * taste_sigma)

@@ -35,7 +35,8 @@ _P_NAMES = (
     "CHURN_ON", "BASE_HAZARD", "SILENCE_W", "SILENCE_CAP", "FATIGUE_W", "TRUST_W", "TIER_W",
     "CREATOR_FACTOR", "LOW_ACT_W", "HIGH_ACT_FACTOR", "NWOM_PROB", "NWOM_HIT",
     "P_PURCHASE", "BASKET", "TIER_SPEND", "ENG_SPEND", "P_AD", "P_DISCOVER_DAY",
-    "COMPLETE",
+    "COMPLETE", "PER_REF_CASH", "PER_REF_BOOST", "HAB_CASH", "NORM_HAB", "CROWDING",
+    "CHECKIN_ON", "CHECKIN_P",
 )
 for _i, _name in enumerate(_P_NAMES):
     globals()["P_" + _name] = _i
@@ -55,8 +56,8 @@ SEG_ENGAGEMENT, SEG_SHARE, SEG_CONVERSION, SEG_SPEND, SEG_TRUST0 = range(5)
 N_SEG_COLS = 5
 
 # Ladder level rows.
-LEV_THRESHOLD, LEV_COST, LEV_BOOST = range(3)
-N_LEV_COLS = 3
+LEV_THRESHOLD, LEV_COST, LEV_BOOST, LEV_HAB = range(4)
+N_LEV_COLS = 4
 
 # Per-person integer state: columns of the int32 matrix ``I`` (one row a person).
 _I_NAMES = (
@@ -69,6 +70,10 @@ _I_NAMES = (
     "REFERRER", "ACQ", "ACQ_PLATFORM", "POSTS",
     # scratch written and read within one day
     "READS_TODAY", "INTER_TODAY", "ACTIVE_TODAY", "POSTED_TODAY", "PUSH_TODAY", "CHURN_TODAY",
+    # appended: referrals already paid a per-referral reward
+    "REF_PAID",
+    # appended: completed today's check-in task (scratch)
+    "CHECKIN_TODAY",
 )
 for _i, _name in enumerate(_I_NAMES):
     globals()["I_" + _name] = _i
@@ -80,6 +85,8 @@ _F_NAMES = (
     "TRUST", "BEST_SCORE", "FATIGUE", "HABITUATION", "WEEKLY", "CREATOR", "REVENUE",
     # scratch
     "REWARD_TODAY", "REVENUE_TODAY",
+    # appended: individual taste for the community's content (engagement multiplier, mean 1)
+    "TASTE",
 )
 for _i, _name in enumerate(_F_NAMES):
     globals()["F_" + _name] = _i

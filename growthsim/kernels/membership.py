@@ -6,6 +6,12 @@ members wait in a pending list and enter the member list at the end of the
 day, so a person who joins on day d first acts on day d + 1. Seeds and signed
 KOCs are the exception: they enter the list before the day's steps and act on
 the day they join.
+
+Joiners start with no fatigue and the weekly-interaction average of the E1
+threshold. Their reward habituation starts at norm_habituation times the
+members' mean habituation of the day before: a reward the community already
+takes for granted is no surprise to a newcomer either (R2). Seeds and signed
+KOCs start at 0.
 """
 
 from numba import njit
@@ -50,3 +56,10 @@ def finish_day(members, n_members, pending, n_pending, I):
         members[m] = pending[k]
         m += 1
     return m
+
+
+@njit(cache=True)
+def newcomers_habituation(pending, n_pending, F, h):
+    """Today's joiners start at habituation h (a reward everyone knows is no surprise)."""
+    for k in range(n_pending):
+        F[pending[k], L.F_HABITUATION] = h

@@ -1,12 +1,21 @@
 """Step 6 - rewards and tiers.
 
-Habituation first recovers, h *= 1 - recovery. A member who shared today under
-a per-share cash programme is paid per_share_cash. While the ladder count
-(shares or referrals, less demotions) reaches the next level's threshold the
-member is promoted and paid the level's cost (varied rewards: cost * (0.5 + u),
-mean unchanged). Every reward (per-share cash and promotions) raises
-habituation, h += (1 - h) * rate * v with v = varied_factor for varied rewards
-and 1 for fixed ones; a promotion also starts the post-reward pause. With loss aversion on, a ranked member who has been silent
+Habituation first recovers, h *= 1 - recovery. Then, with the programme on:
+
+- per-share cash: a member who shared today is paid per_share_cash;
+- per-referral cash: a member is paid per_referral_cash for each friend who
+  joined through them since the last payment (two-sided and "invite to
+  unlock" programmes);
+- the ladder: while the ladder count (shares or referrals, less demotions)
+  reaches the next level's threshold the member is promoted and paid the
+  level's cost (varied rewards: cost * (0.5 + u), mean unchanged), which also
+  starts the post-reward pause.
+
+Every reward raises habituation, h += (1 - h) * rate * k * v, where k is the
+reward kind's habituation factor (cash for per-share and per-referral cash,
+the level's kind for promotions: cash and coupons habituate faster than
+badges, status and partner rights) and v = varied_factor for varied rewards,
+1 for fixed ones. With loss aversion on, a ranked member who has been silent
 for a multiple of demote_after days drops one tier and must earn it back.
 """
 
@@ -27,9 +36,16 @@ def rewards_member(day, i, seed, P, LEV, I, F):
     h = F[i, L.F_HABITUATION] * (1.0 - P[L.P_HAB_RECOVERY])
     reward = 0.0
     if P[L.P_REWARDS_ON] > 0.0:
+        cash_rate = min(1.0, rate * P[L.P_HAB_CASH])
         if I[i, L.I_SHARE_TODAY] > 0 and P[L.P_PER_SHARE_CASH] > 0.0:
             reward += P[L.P_PER_SHARE_CASH]
-            h += (1.0 - h) * rate
+            h += (1.0 - h) * cash_rate
+        new_refs = I[i, L.I_REFERRALS] - I[i, L.I_REF_PAID]
+        if new_refs > 0 and P[L.P_PER_REF_CASH] > 0.0:
+            reward += new_refs * P[L.P_PER_REF_CASH]
+            for _ in range(new_refs):
+                h += (1.0 - h) * cash_rate
+        I[i, L.I_REF_PAID] = I[i, L.I_REFERRALS]
         count = ladder_count(P, I, i)
         tier = I[i, L.I_TIER]
         while tier < n_lev and count >= LEV[tier, L.LEV_THRESHOLD]:
@@ -37,8 +53,8 @@ def rewards_member(day, i, seed, P, LEV, I, F):
             if P[L.P_VARIED] > 0.0:
                 cost *= 0.5 + rng.uniform(seed, day, i, rng.VARIED, tier)
             reward += cost
+            h += (1.0 - h) * min(1.0, rate * LEV[tier, L.LEV_HAB])
             tier += 1
-            h += (1.0 - h) * rate
             I[i, L.I_LAST_REWARD] = day
         if P[L.P_LOSS_AVERSION] > 0.0 and tier > 0:
             silence = day - I[i, L.I_LAST_ACTIVE]

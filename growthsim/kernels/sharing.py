@@ -6,8 +6,10 @@ joining ('on_join', the independent cascade). An eligible member i shares
 with probability
 
     p_i = min(1, p_share * share_mult_d * seg_share[seg_i] * koc_mult_i * incentive_i)
-    incentive_i = 1 + (boost(tier_i) + per_share_boost + goal_gradient * progress_i^2)
-                      * (1 - habituation_i)
+    incentive_i = 1 + (boost(tier_i) + per_share_boost + per_referral_boost
+                       + goal_gradient * progress_i^2) * (1 - habituation_i)
+                  then * (1 - crowding_out * habituation_i) (rewards crowd out
+                  members' own motivation as they habituate),
                   then * relax_factor within relax_days after a reward,
 
 where progress_i is the fraction of the way to the next ladder threshold. The
@@ -34,7 +36,7 @@ def incentive(P, LEV, tier, count, habituation, days_since_reward):
     """Share-propensity multiplier from the reward programme (numba)."""
     if P[L.P_REWARDS_ON] <= 0.0:
         return 1.0
-    pull = P[L.P_PER_SHARE_BOOST]
+    pull = P[L.P_PER_SHARE_BOOST] + P[L.P_PER_REF_BOOST]
     n_lev = LEV.shape[0]
     if tier > 0:
         pull += LEV[tier - 1, L.LEV_BOOST]
@@ -43,7 +45,7 @@ def incentive(P, LEV, tier, count, habituation, days_since_reward):
         span = LEV[tier, L.LEV_THRESHOLD] - prev
         prog = min(1.0, max(0.0, (count - prev) / span))
         pull += P[L.P_GOAL_GRADIENT] * prog * prog
-    m = 1.0 + pull * (1.0 - habituation)
+    m = (1.0 + pull * (1.0 - habituation)) * (1.0 - P[L.P_CROWDING] * habituation)
     if days_since_reward < P[L.P_RELAX_DAYS]:
         m *= P[L.P_RELAX_FACTOR]
     return m

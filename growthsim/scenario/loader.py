@@ -194,6 +194,10 @@ def _check_section(obj, file, prefix):
     elif name == "Scenario":
         if obj.seeding.ids and len(set(obj.seeding.ids)) != len(obj.seeding.ids):
             fail("seeding.ids must not repeat a person", "seeding.ids")
+        for k, t in enumerate(obj.targets):
+            if t.relative_to_year >= t.year:
+                fail(f"relative_to_year ({t.relative_to_year}) must be an earlier year than "
+                     f"year ({t.year})", f"targets[{k}].relative_to_year")
         if obj.koc.count > obj.population.n:
             fail(f"koc.count ({obj.koc.count:,}) exceeds population.n "
                  f"({obj.population.n:,})", "koc.count")

@@ -112,8 +112,9 @@ class Channels:
     weight_private: float = param(0.6, 0.0, 1.0, help="Relative preference to share privately.")
     weight_video: float = param(0.25, 0.0, 1.0, help="Relative preference to share on video.")
     weight_notes: float = param(0.15, 0.0, 1.0, help="Relative preference to share on notes.")
-    reach_private: float = param(0.3, 0.0, 1.0, unit="probability per friend",
-                                 source="C4 (read rate under 15% of ~47 messages; close ties read more)",
+    reach_private: float = param(0.45, 0.0, 1.0, unit="probability per friend",
+                                 source="C4 (close ties read more than the 15% average); R2, "
+                                        "R4 (WOM 30-40% of joins in the baseline)",
                                  help="Chance a friend sees a private share.")
     reach_followers: float = param(0.1, 0.0, 1.0, unit="probability per follower",
                                    help="Chance a follower sees a video share.")
@@ -145,37 +146,84 @@ class Content:
                              help="Share of brand and promotion posts.")
     evening_share: float = param(0.3, 0.0, 1.0, unit="fraction of weekday posts",
                                  help="Share of weekday posts sent in the evening slot.")
-    evening_boost: float = param(1.23, 0.0, 5.0, unit="multiplier", source="C5 (+23%)",
-                                 help="Engagement with posts in the weekday-evening slot.")
-    weekend_factor: float = param(0.8, 0.0, 5.0, unit="multiplier", source="C5",
+    evening_boost: float = param(1.4, 0.0, 5.0, unit="multiplier",
+                                 source="C5 (key posts moved to weekday evenings: +23% "
+                                        "interaction)",
+                                 help="Engagement with posts in the weekday-evening slot "
+                                      "(calibrated with weekend_factor so that the "
+                                      "weekday_evening cadence beats weekend by ~23%).")
+    weekend_factor: float = param(0.65, 0.0, 5.0, unit="multiplier",
+                                  source="C5 (interaction drops on weekends)",
                                   help="Engagement on weekends.")
-    read_value: float = param(0.2, 0.0, 5.0, unit="reads per post", source="C3, C4",
-                              help="Reads of a value post by a fully engaged member.")
-    read_interaction: float = param(0.2, 0.0, 5.0, unit="reads per post")
-    read_promo: float = param(0.1, 0.0, 5.0, unit="reads per post", source="C4")
-    read_ugc: float = param(0.1, 0.0, 5.0, unit="reads per post")
-    interact_value: float = param(0.03, 0.0, 5.0, unit="interactions per post")
-    interact_interaction: float = param(0.25, 0.0, 5.0, unit="interactions per post", source="C3")
-    interact_promo: float = param(0.01, 0.0, 5.0, unit="interactions per post")
-    interact_ugc: float = param(0.1, 0.0, 5.0, unit="interactions per post")
+    read_value: float = param(0.9, 0.0, 5.0, unit="reads per post",
+                              source="C3 (3 reads a day on joining, at 3 posts a day)",
+                              help="Reads of a value post by a member at engagement 1.")
+    read_interaction: float = param(0.9, 0.0, 5.0, unit="reads per post", source="C3",
+                                    help="Reads of an interaction post at engagement 1.")
+    read_promo: float = param(0.55, 0.0, 5.0, unit="reads per post",
+                              source="C4 (promotions are read less)",
+                              help="Reads of a promo post at engagement 1.")
+    read_ugc: float = param(0.3, 0.0, 5.0, unit="reads per post",
+                            help="Reads of a member's post at engagement 1.")
+    interact_value: float = param(0.25, 0.0, 5.0, unit="interactions per post",
+                                  source="C3 (interactions ~2/3 of reads), E1",
+                                  help="Interactions with a value post at engagement 1 "
+                                       "(they happen on posts read).")
+    interact_interaction: float = param(1.0, 0.0, 5.0, unit="interactions per post",
+                                        source="C3, E1 (weekly interactions around 3-5)",
+                                        help="Interactions with an interaction post.")
+    interact_promo: float = param(0.05, 0.0, 5.0, unit="interactions per post",
+                                  help="Interactions with a promo post.")
+    interact_ugc: float = param(0.3, 0.0, 5.0, unit="interactions per post",
+                                help="Interactions with a member's post.")
     fatigue: bool = param(True, help="Switch content fatigue on or off.")
-    fatigue_base: float = param(0.01, 0.0, 1.0, unit="per read", source="C3, modelling choice")
-    fatigue_sameness: float = param(0.08, 0.0, 1.0, unit="per read at full sameness",
-                                    source="C3")
-    fatigue_promo: float = param(0.3, 0.0, 5.0, unit="per promo read", source="C2")
-    fatigue_recovery: float = param(0.1, 0.0, 1.0, unit="per day", help="Rest decay of fatigue.")
+    fatigue_base: float = param(0.005, 0.0, 1.0, unit="per read",
+                                source="C3 (small: variety itself barely tires)",
+                                help="Fatigue per read of perfectly varied content.")
+    fatigue_sameness: float = param(0.11, 0.0, 1.0, unit="per read at full sameness",
+                                    source="C3 (single-kind content: reads -72% in a week)",
+                                    help="Added fatigue per read at sameness 1.")
+    fatigue_promo: float = param(0.11, 0.0, 5.0, unit="per read at promo share 1", source="C2",
+                                 help="Added fatigue per read, times the promo share of reads.")
+    fatigue_recovery: float = param(0.03, 0.0, 1.0, unit="per day",
+                                    source="C3 (the fall holds past the first week)",
+                                    help="Rest decay of fatigue.")
     trust_dynamics: bool = param(True, help="Switch trust updates on or off.")
-    trust_gain_value: float = param(0.004, 0.0, 1.0, unit="per value read")
-    trust_gain_interaction: float = param(0.004, 0.0, 1.0, unit="per interaction")
-    trust_loss_promo: float = param(0.01, 0.0, 1.0, unit="per promo read", source="C2")
-    ugc_propensity: float = param(0.02, 0.0, 1.0, unit="probability per active member-day",
-                                  source="C6", help="Chance an average active member posts "
-                                                    "(times their creator propensity, capped "
-                                                    "at one post a day).")
-    ugc_concentration: float = param(1.6, 0.0, 5.0, unit="lognormal sigma", source="C6",
-                                     help="Spread of creator propensity (20% post 80%).")
+    trust_gain_value: float = param(0.001, 0.0, 1.0, unit="per value read",
+                                    source="C2 (with trust_loss_promo)",
+                                    help="Trust gained per value read, times (1 - trust).")
+    trust_gain_interaction: float = param(0.001, 0.0, 1.0, unit="per interaction",
+                                          help="Trust gained per interaction, times "
+                                               "(1 - trust).")
+    trust_loss_promo: float = param(0.003, 0.0, 1.0, unit="per promo read",
+                                    source="C2 (70% promo: churn about 2x the 721 mix)",
+                                    help="Trust lost per promo read, times trust.")
+    ugc_propensity: float = param(0.012, 0.0, 1.0, unit="probability per active member-day",
+                                  source="C6 (~20% of members ever post)",
+                                  help="Chance an average active member posts "
+                                       "(times their creator propensity, capped "
+                                       "at one post a day).")
+    ugc_concentration: float = param(2.6, 0.0, 5.0, unit="lognormal sigma",
+                                     source="C6 (20% of posters make ~80% of posts)",
+                                     help="Spread of creator propensity.")
     ugc_audience: float = param(30.0, 0.0, 10_000.0, unit="members per post",
                                 help="Members who see one UGC post.")
+    engagement_spread: float = param(1.1, 0.0, 3.0, unit="lognormal sigma",
+                                     source="E1 (members differ lastingly: some over 5 "
+                                            "interactions a week, many under 3)",
+                                     help="Spread of individual taste for the content "
+                                          "(an engagement multiplier of mean 1 per person).")
+    checkin: bool = param(False, source="C6",
+                          help="Daily check-in task: a completed check-in is one interaction "
+                               "and costs checkin_cost.")
+    checkin_completion: float = param(0.25, 0.0, 1.0, unit="probability per member-day at "
+                                      "engagement 1",
+                                      source="C6 (completion under 15%: ~10% of member-days)",
+                                      help="Chance a member completes today's check-in, times "
+                                           "their engagement (capped at 1).")
+    checkin_cost: float = param(0.2, 0.0, 1e4, unit="yuan per check-in",
+                                source="modelling choice (points or a small coupon)",
+                                help="Reward paid for each completed check-in (reward_cost).")
 
 
 @dataclass(frozen=True)
@@ -191,15 +239,17 @@ class Sharing:
 
 @dataclass(frozen=True)
 class Conversion:
-    p_convert: float = param(0.006, 0.0, 1.0, unit="probability per exposure",
-                             source="W2 (4x ads)",
+    p_convert: float = param(0.0044, 0.0, 1.0, unit="probability per exposure",
+                             source="W2 (realised WOM joins per exposure ~4x ad joins per "
+                                    "impression)",
                              help="Base chance one friend's share converts its receiver.")
     tie_strength_exponent: float = param(1.0, 0.0, 5.0,
                                          help="Conversion scales with tie strength to this power.")
     trust_weight: float = param(1.0, 0.0, 2.0,
                                 help="0: trust does not matter; 1: conversion is proportional "
                                      "to 2 x receiver trust.")
-    exposure_decay: float = param(0.9, 0.0, 1.0, unit="factor per earlier exposure",
+    exposure_decay: float = param(0.98, 0.0, 1.0, unit="factor per earlier exposure",
+                                  source="R2, R4 (WOM stays 30-40% of joins over years)",
                                   help="Diminishing returns: each earlier exposure multiplies "
                                        "the chance by this factor.")
     rejoin_factor: float = param(0.2, 0.0, 1.0, unit="multiplier",
@@ -218,9 +268,16 @@ class Ads:
     daily_budget: tuple[float, ...] = param((1_000.0,), 0.0, 1e9, min_len=1, max_len=50,
                                             unit="yuan per day, one value per year",
                                             help="Ad budget; the last value holds afterwards.")
+    revenue_share: tuple[float, ...] = param((0.0,), 0.0, 1.0, min_len=1, max_len=50,
+                                             unit="fraction of revenue, one value per year",
+                                             source="five-year plan (budget 8-12% of revenue)",
+                                             help="Added to daily_budget: this share of the "
+                                                  "members' mean daily revenue over the last "
+                                                  "30 days; the last value holds afterwards.")
     cpm: float = param(40.0, 0.01, 10_000.0, unit="yuan per 1,000 impressions")
-    p_convert: float = param(0.0015, 0.0, 1.0, unit="probability per impression",
-                             source="W1, W2 (WOM 4x, KOC 6x better)",
+    p_convert: float = param(0.0008, 0.0, 1.0, unit="probability per impression",
+                             source="W1, W2 (WOM 4x, KOC 6x better); CAC = cpm / 1000 / "
+                                    "p_convert = 50 yuan",
                              help="Chance an ad impression converts.")
 
 
@@ -250,19 +307,57 @@ class Rewards:
                                       help="Ladder levels in ascending threshold order.")
     per_share_cash: float = param(0.0, 0.0, 1e4, unit="yuan per share", source="R2",
                                   help="Fixed cash back paid for every share.")
-    per_share_boost: float = param(0.0, 0.0, 10.0, unit="added share propensity",
+    per_share_boost: float = param(0.0, 0.0, 100.0, unit="added share propensity",
                                    help="Pull of the per-share cash back.")
+    per_referral_cash: float = param(0.0, 0.0, 1e4, unit="yuan per referred join",
+                                     source="R3, R4",
+                                     help="Reward to the referrer for every friend who joins "
+                                          "(cash kind).")
+    per_referral_boost: float = param(0.0, 0.0, 100.0, unit="added share propensity",
+                                      help="Pull of the per-referral reward.")
     newcomer_reward: float = param(0.0, 0.0, 1e4, unit="yuan per referred join",
                                    help="Two-sided referral: reward to the newcomer.")
     newcomer_boost: float = param(0.0, 0.0, 10.0, unit="conversion multiplier - 1",
                                   help="Conversion uplift of a two-sided reward.")
+    habituation_cash: float = param(5.0, 0.0, 10.0, unit="x habituation_rate",
+                                    source="R2 (cash back 'lacked surprise': referred joins "
+                                           "-85% from month 1 to month 2; calibrated)",
+                                    help="Habituation from a cash reward (per-share and "
+                                         "per-referral cash, cash levels).")
+    habituation_coupon: float = param(0.8, 0.0, 5.0, unit="x habituation_rate",
+                                      source="R1, R2 (material rewards)",
+                                      help="Habituation from a coupon level.")
+    habituation_badge: float = param(0.3, 0.0, 5.0, unit="x habituation_rate",
+                                     source="R2 (honour incentives kept sharing at 50%), R5",
+                                     help="Habituation from a badge level.")
+    habituation_status: float = param(0.3, 0.0, 5.0, unit="x habituation_rate",
+                                      source="R1, R2 (honour incentives)",
+                                      help="Habituation from a status level (titles, "
+                                           "ambassador).")
+    habituation_partner: float = param(0.2, 0.0, 5.0, unit="x habituation_rate",
+                                       source="R1, R2 (growth incentives)",
+                                       help="Habituation from a partner level (agency rights, "
+                                            "training).")
+    crowding_out: float = param(0.6, 0.0, 1.0, unit="fraction of intrinsic sharing",
+                                source="R2 (self-initiated sharing recovered after cash back "
+                                       "ended); Deci, Koestner & Ryan 1999; Gneezy & "
+                                       "Rustichini 2000",
+                                help="At full habituation, rewards crowd out this fraction "
+                                     "of members' own (unrewarded) readiness to share.")
+    norm_habituation: float = param(1.0, 0.0, 1.0, unit="fraction of the members' mean",
+                                    source="R2 (62% said the reward 'lacked surprise')",
+                                    help="Newcomers start at this fraction of the members' "
+                                         "mean habituation: a known reward is no surprise.")
     varied: bool = param(False, source="R2 (62% said rewards lacked surprise)",
                          help="Varied (surprise) rewards habituate more slowly.")
     habituation_rate: float = param(0.15, 0.0, 1.0, unit="per reward", source="R2",
                                     help="Habituation gained from each fixed reward.")
     varied_factor: float = param(0.4, 0.0, 1.0, unit="multiplier",
                                  help="Habituation of varied rewards relative to fixed.")
-    habituation_recovery: float = param(0.005, 0.0, 1.0, unit="per day")
+    habituation_recovery: float = param(0.001, 0.0, 1.0, unit="per day",
+                                        source="R2 (the cash programme did not recover in "
+                                               "month 2; calibrated)",
+                                        help="Daily decay of habituation without rewards.")
     goal_gradient: float = param(0.5, 0.0, 10.0, unit="added share propensity at the goal",
                                  help="Members accelerate as they near the next tier.")
     relax_days: int = param(7, 0, 365, unit="days", help="Post-reward pause.")
@@ -270,7 +365,8 @@ class Rewards:
                                 help="Share propensity during the post-reward pause.")
     loss_aversion: bool = param(False, source="R6", help="Demote inactive members.")
     demote_after: int = param(30, 1, 3_650, unit="silent days", source="E4 (silence <= 30 d)")
-    loss_aversion_boost: float = param(0.27, 0.0, 5.0, unit="engagement uplift", source="R6",
+    loss_aversion_boost: float = param(0.4, 0.0, 5.0, unit="engagement uplift",
+                                       source="R6 (+27% participation; calibrated)",
                                        help="Engagement uplift of ranked members under "
                                             "a demotion rule.")
     tier_engagement: float = param(0.05, 0.0, 5.0, unit="engagement uplift per tier",
@@ -302,8 +398,9 @@ class Koc:
     followers: float = param(1_000.0, 0.0, 1e6, unit="followers per KOC", source="W3",
                              help="Mean audience added as follow edges when the graph "
                                   "has none.")
-    credibility: float = param(1.5, 0.0, 20.0, unit="conversion multiplier",
-                               source="W1 (6x ads vs W2's 4x)")
+    credibility: float = param(2.6, 0.0, 20.0, unit="conversion multiplier",
+                               source="W1 (realised KOC joins per exposure ~6x ads; most KOC "
+                                      "exposures are low-intent video)")
     share_mult: float = param(3.0, 0.0, 100.0, unit="share propensity multiplier",
                               source="modelling choice")
 
@@ -329,7 +426,8 @@ class Interventions:
 @dataclass(frozen=True)
 class Churn:
     enabled: bool = param(True, help="Switch churn on or off.")
-    base_hazard: float = param(0.0008, 0.0, 1.0, unit="per member-day", source="E2, W5")
+    base_hazard: float = param(0.00023, 0.0, 1.0, unit="per member-day",
+                               source="C2 (721 mix: ~15-20% a year; 70% promo: ~2x), E2, W5")
     silence_weight: float = param(1.0, 0.0, 20.0, unit="log-hazard per 30 silent days",
                                   source="E2 (drift after 3-6 months)")
     silence_cap: int = param(180, 1, 3_650, unit="days")
@@ -371,6 +469,29 @@ class Event:
     mitigation: float = param(0.4, 0.0, 1.0, unit="fraction of impact removed", source="W6")
 
 
+# Yearly figures a target can name (columns of growthsim.metrics.yearly; a test checks).
+TARGET_METRICS = ("members_end", "joins", "wom_share", "paid_share", "churned", "churn_rate",
+                  "dau_mau", "mau_share", "activity_per_member_week", "share_rate", "kocs_end",
+                  "ugc_posts", "revenue", "revenue_per_member", "reward_cost", "ad_cost",
+                  "koc_cost", "acquisition_cost", "cac", "ltv_cac_end", "cum_members_end",
+                  "tier_0", "tier_1", "tier_2", "tier_3", "tier_4", "tier_5", "tier_6",
+                  "tier_7")
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str = param("target", help="Label of the target in reports.")
+    metric: str = param("members_end", choices=TARGET_METRICS,
+                        help="Yearly figure the target is about (docs/model.md, yearly table).")
+    year: int = param(1, 1, 100, unit="year of the run", help="Year the target is checked.")
+    op: str = param(">=", choices=(">=", "<="), help="Met when metric op value.")
+    value: float = param(0.0, -1e15, 1e15, help="Threshold (a ratio when relative_to_year > 0).")
+    relative_to_year: int = param(0, 0, 100, unit="year",
+                                  help="0: compare the figure itself; k: compare the ratio of "
+                                       "the figure to its value in year k.")
+    source: str = param("", help="Where the target comes from (e.g. a FACTS.md id).")
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A complete, validated set of parameters for one simulation.
@@ -404,6 +525,9 @@ class Scenario:
     purchases: Purchases = section(Purchases)
     events: tuple[Event, ...] = param((), min_len=0, max_len=1_000,
                                       help="Scheduled campaigns and crises.")
+    targets: tuple[Target, ...] = param((), min_len=0, max_len=1_000,
+                                        help="Goals a run is checked against, year by year "
+                                             "(growthsim.targets).")
     source_file: str = field(default="", compare=False, repr=False,
                              metadata=dict(internal=True))
     graph: object = field(default=None, compare=False, repr=False,

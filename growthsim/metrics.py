@@ -73,7 +73,8 @@ COLUMNS = {
     **{f"tier_{t}": f"Members at ladder tier {t}." for t in range(MAX_TIERS)},
     "reward_cost": "All reward spend today: ladder, per-share, newcomer and check-in rewards "
                    "(yuan).",
-    "acquisition_cost": "ad_cost + koc_cost + reward_cost (yuan).",
+    "acquisition_cost": "ad_cost + koc_cost + reward_cost - checkin_cost (yuan): check-in "
+                        "rewards keep members, they do not bring any.",
     "dau_mau": "dau / mau.",
     "wom_share": "Share of today's joins referred by members or KOCs.",
     "share_rate": "shares / dau: share of active members who shared.",
@@ -113,7 +114,8 @@ YEARLY_COLUMNS = {
     "reward_cost": "Reward spend in the year: the daily reward_cost summed (yuan).",
     "ad_cost": "Ad spend in the year (yuan).",
     "koc_cost": "KOC fees in the year (yuan).",
-    "acquisition_cost": "ad_cost + koc_cost + reward_cost of the year (yuan).",
+    "acquisition_cost": "ad_cost + koc_cost + reward_cost of the year, less check-in rewards "
+                        "(yuan).",
     "cac": "The year's acquisition_cost / joins (yuan per join; NaN without joins). "
            "The daily cac column is cumulative instead.",
     "ltv_cac_end": "The daily ltv_cac (cumulative LTV / cumulative CAC) on the year's "
@@ -186,7 +188,9 @@ def derived(c, margin, seeds=0):
     """Ratio and cumulative columns from the daily columns ``c`` (a dict of arrays)."""
     d = {}
     d["reward_cost"] = c["reward_cost_ladder"] + c["newcomer_reward_cost"] + c["checkin_cost"]
-    d["acquisition_cost"] = c["ad_cost"] + c["koc_cost"] + d["reward_cost"]
+    # check-in rewards are retention spend, like wake-up pushes: not part of CAC
+    d["acquisition_cost"] = c["ad_cost"] + c["koc_cost"] + c["reward_cost_ladder"] \
+        + c["newcomer_reward_cost"]
     d["dau_mau"] = _ratio(c["dau"], c["mau"])
     referred = c["new_wom"] + c["new_koc"]
     d["wom_share"] = _ratio(referred, c["new_members"])

@@ -131,6 +131,9 @@ def test_checkin_tasks():
     assert on["checkin_cost"].to_numpy() == pytest.approx(0.3 * on["checkins"].to_numpy())
     assert on["reward_cost"].to_numpy() == pytest.approx(
         (on["reward_cost_ladder"] + on["newcomer_reward_cost"] + on["checkin_cost"]).to_numpy())
+    # retention spend, not acquisition: check-ins stay out of CAC
+    assert on["acquisition_cost"].to_numpy() == pytest.approx(
+        (on["ad_cost"] + on["koc_cost"] + on["reward_cost"] - on["checkin_cost"]).to_numpy())
     assert on["interactions"].sum() > off["interactions"].sum() + 0.5 * on["checkins"].sum()
     assert on["weekly_interactions"].iloc[-1] > off["weekly_interactions"].iloc[-1]
     assert on["dau"].sum() > off["dau"].sum()

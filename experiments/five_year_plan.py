@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from _common import ROOT, base_scenario, ci_table, markdown, parse, savefig  # noqa: E402
+from _common import base_scenario, ci_table, markdown, parse, savefig  # noqa: E402
 from growthsim import targets  # noqa: E402
 
 YEARLY = {"members_end": "{:,.0f}", "joins": "{:,.0f}", "wom_share": "{:.1%}",

@@ -13,7 +13,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 
 from _common import base_scenario, bars, ci_table, members_over_time, parse, run, save, \
     savefig, totals  # noqa: E402

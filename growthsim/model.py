@@ -80,7 +80,6 @@ class GrowthModel(mesa.Model):
         self.notes_stock = 0.0
         self._ugc_yesterday = 0
         self._hab_mean = 0.0  # members' mean reward habituation yesterday
-        self._kocs = 0
         self._start_weekday = _WEEKDAY[scenario.run.start_weekday]
         self._rows = []
         self._metrics = None
@@ -144,7 +143,6 @@ class GrowthModel(mesa.Model):
         ids = self._choose(kc.count, kc.strategy, "koc")
         I = self.population.I
         I[ids, L.I_KOC] = 1
-        self._kocs = len(ids)
         if self.graph.follow_indptr is None and kc.followers > 0 and len(ids):
             self._follow = koc_followers(self.scenario.run.seed, self.n, ids, kc.followers)
         return self._add_now(ids, L.ACQ_KOC_SIGNED)
@@ -230,6 +228,12 @@ class GrowthModel(mesa.Model):
         self._ugc_yesterday = int(cen[M.CENSUS_INDEX["ugc_posts"]])
         self._hab_mean = float(cen[M.CENSUS_INDEX["habituation_mean"]])
         self.n_members = finish_day(mem, nm, self._pending, n_pending, I)
+        self._record(day, signed, D, budget, conv, acq, churned, emitters, cen, n_pending)
+
+    def _record(self, day, signed, D, budget, conv, acq, churned, emitters, cen, joined_today):
+        """Append the day's metrics row (flows and census), advance the day, stop if quiet."""
+        sc = self.scenario
+        c = M.CENSUS_INDEX
         new_referred = conv[0] + conv[1]
         flows = dict(
             day=day, weekday=(self._start_weekday + day) % 7,
@@ -238,17 +242,17 @@ class GrowthModel(mesa.Model):
             churned=churned, nwom_emitters=emitters, exposures=conv[2], reached=conv[5],
             referral_lag_sum=conv[4], notes_stock=self.notes_stock,
             ad_cost=budget if D[L.D_IMPRESSIONS] > 0 else 0.0,
-            koc_cost=cen[M.CENSUS_INDEX["kocs"]] * sc.koc.fee / 30.0,  # KOCs still members
+            koc_cost=cen[c["kocs"]] * sc.koc.fee / 30.0,  # fees for KOCs still members
             newcomer_reward_cost=new_referred * sc.rewards.newcomer_reward
             if sc.rewards.enabled else 0.0,
-            intervention_cost=cen[M.CENSUS_INDEX["wakeups"]] * sc.interventions.wakeup_cost,
+            intervention_cost=cen[c["wakeups"]] * sc.interventions.wakeup_cost,
             exposures_koc=conv[6], ad_impressions=D[L.D_IMPRESSIONS],
-            checkin_cost=cen[M.CENSUS_INDEX["checkins"]] * sc.content.checkin_cost,
+            checkin_cost=cen[c["checkins"]] * sc.content.checkin_cost,
         )
-        self._rows.append(M.pack_row(flows, cen))
+        self._rows.append(M.pack_row(flows, np.asarray(cen, dtype=float)))
         self._metrics = None
         self.day += 1
-        if sc.run.stop_when_quiet and self._quiet(n_pending):
+        if sc.run.stop_when_quiet and self._quiet(joined_today):
             self.running = False
 
     def _quiet(self, joined_today):

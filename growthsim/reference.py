@@ -481,6 +481,7 @@ class ReferenceModel(mesa.Model):
     _seed_ids = GrowthModel._seed_ids
     _context = GrowthModel._context
     _quiet = GrowthModel._quiet
+    _record = GrowthModel._record    # the day's metrics row: bookkeeping, not a rule
     run = GrowthModel.run            # the same horizon loop, progress bar and metrics table
     metrics = GrowthModel.metrics
 
@@ -556,7 +557,6 @@ class ReferenceModel(mesa.Model):
         self.notes_stock = 0.0
         self._ugc_yesterday = 0
         self._hab_mean = 0.0  # members' mean reward habituation yesterday
-        self._kocs = 0
         self._start_weekday = 0
         self._rows = []
         self._metrics = None
@@ -616,7 +616,6 @@ class ReferenceModel(mesa.Model):
         ids = self._choose(kc.count, kc.strategy, "koc")
         for j in ids:
             self.people[int(j)].koc = 1
-        self._kocs = len(ids)
         if self.graph.follow_indptr is None and kc.followers > 0 and len(ids):
             self._set_followers(*koc_followers(self.scenario.run.seed, self.n, ids,
                                                kc.followers))
@@ -910,26 +909,7 @@ class ReferenceModel(mesa.Model):
         self._hab_mean = float(cen[_C["habituation_mean"]])
         joined_today = len(self.pending)
         self.finish_day()
-        new_referred = conv[0] + conv[1]
-        flows = dict(
-            day=day, weekday=(self._start_weekday + day) % 7,
-            new_members=new_referred + acq[0] + acq[1], new_wom=conv[0], new_koc=conv[1],
-            new_paid=acq[0], new_organic=acq[1], new_notes=acq[2], kocs_signed=signed,
-            churned=churned, nwom_emitters=emitters, exposures=conv[2], reached=conv[5],
-            referral_lag_sum=conv[4], notes_stock=self.notes_stock,
-            ad_cost=budget if today.impressions > 0 else 0.0,
-            koc_cost=cen[_C["kocs"]] * sc.koc.fee / 30.0,  # signed KOCs still members
-            newcomer_reward_cost=new_referred * sc.rewards.newcomer_reward
-            if sc.rewards.enabled else 0.0,
-            intervention_cost=cen[_C["wakeups"]] * sc.interventions.wakeup_cost,
-            exposures_koc=conv[6], ad_impressions=today.impressions,
-            checkin_cost=cen[_C["checkins"]] * sc.content.checkin_cost,
-        )
-        self._rows.append(M.pack_row(flows, np.array(cen)))
-        self._metrics = None
-        self.day += 1
-        if sc.run.stop_when_quiet and self._quiet(joined_today):
-            self.running = False
+        self._record(day, signed, D, budget, conv, acq, churned, emitters, cen, joined_today)
 
     def __repr__(self):
         name = self.scenario.name if self._scenario is not None else "arrays"

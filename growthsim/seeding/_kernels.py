@@ -88,14 +88,20 @@ def transpose(indptr, indices, values):
 
 
 # -- PageRank ------------------------------------------------------------------------------------
+@njit(inline="always", cache=True)
+def _pulled(indptr, indices, weight, out_w, pr, y):
+    """Rank flowing into y in one sweep (its terms summed in row order)."""
+    s = 0.0
+    for e in range(indptr[y], indptr[y + 1]):
+        x = indices[e]
+        s += pr[x] * weight[e] / out_w[x]
+    return s
+
+
 @njit(cache=True)
 def _pull(indptr, indices, weight, out_w, pr, base, alpha, new):
     for y in range(len(indptr) - 1):
-        s = 0.0
-        for e in range(indptr[y], indptr[y + 1]):
-            x = indices[e]
-            s += pr[x] * weight[e] / out_w[x]
-        new[y] = base + alpha * s
+        new[y] = base + alpha * _pulled(indptr, indices, weight, out_w, pr, y)
 
 
 @njit(parallel=True, cache=True)
@@ -103,11 +109,7 @@ def _pull_parallel(indptr, indices, weight, out_w, pr, base, alpha, new):
     # As _pull; each row sums its own terms in a fixed order, so the result is thread-count
     # independent. Only worth a parallel launch per sweep on large graphs.
     for y in prange(len(indptr) - 1):
-        s = 0.0
-        for e in range(indptr[y], indptr[y + 1]):
-            x = indices[e]
-            s += pr[x] * weight[e] / out_w[x]
-        new[y] = base + alpha * s
+        new[y] = base + alpha * _pulled(indptr, indices, weight, out_w, pr, y)
 
 
 @njit(cache=True)

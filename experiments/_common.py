@@ -42,14 +42,19 @@ def base_scenario(args, path="scenarios/baseline.toml"):
     return sc.with_overrides({"population.n": args.n, "run.days": args.days})
 
 
+def executor(args):
+    """The executor arguments of ``--workers``: processes above 1, else serial."""
+    if args.workers > 1:
+        return {"executor": "processes", "workers": args.workers}
+    return {"executor": "serial"}
+
+
 def run(scenarios, args, collect=None):
     """Compare scenarios with common random numbers, with a progress bar."""
     from growthsim.experiment import compare
 
-    executor = "processes" if args.workers > 1 else "serial"
-    return compare(scenarios, reps=args.reps, seed=args.seed, executor=executor,
-                   workers=args.workers if args.workers > 1 else None, collect=collect,
-                   progress=True)
+    return compare(scenarios, reps=args.reps, seed=args.seed, collect=collect, progress=True,
+                   **executor(args))
 
 
 def totals(cmp):
@@ -149,3 +154,15 @@ def bars(summary, metric, ax, order, title=None, scale=1.0):
     ax.set_xticks(range(len(order)), order, rotation=30, ha="right", fontsize=8)
     ax.set_title(title or metric, fontsize=10)
     ax.grid(axis="y", alpha=0.3)
+
+
+def overview(cmp, summary, args, names, panels, name):
+    """Members over time beside one bar chart per ``(metric, title)`` panel; saved as ``name``."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 1 + len(panels), figsize=(5 * (1 + len(panels)), 4))
+    members_over_time(cmp, axes[0], order=names)
+    axes[0].set_title(f"members ({args.n:,}-person market, {args.reps} runs each)")
+    for ax, (metric, title) in zip(axes[1:], panels):
+        bars(summary, metric, ax, names, title)
+    savefig(fig, args, name)

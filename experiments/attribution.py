@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from _common import base_scenario, ci_table, markdown, parse, savefig  # noqa: E402
+from _common import base_scenario, ci_table, executor, markdown, parse, savefig  # noqa: E402
 
 
 def collect(model):
@@ -36,8 +36,7 @@ def main():
 
     base = base_scenario(args)
     reps = replicate(base, reps=args.reps, seed=args.seed, collect=collect, progress=True,
-                     executor="processes" if args.workers > 1 else "serial",
-                     workers=args.workers if args.workers > 1 else None)
+                     **executor(args))
     scal = pd.DataFrame([{k: v for k, v in c.items() if k in SCALARS} for c in reps.collected])
     scal["scenario"] = "baseline"
     table, summary = ci_table(scal, list(SCALARS), SCALARS)

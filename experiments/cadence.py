@@ -9,10 +9,8 @@ members, word of mouth and revenue, with 95% confidence intervals.
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
-from _common import base_scenario, bars, ci_table, members_over_time, parse, run, save, \
-    savefig, totals  # noqa: E402
+from _common import base_scenario, ci_table, overview, parse, run, save, totals  # noqa: E402
 from growthsim import levers  # noqa: E402
 
 METRICS = {"members_end": "{:,.0f}", "interactions_per_member_week": "{:.2f}",
@@ -33,13 +31,9 @@ def main():
     cmp.differences(baseline=names[0], metrics=["members_end", "churn_rate", "dau_mau"]) \
         .to_csv(args.out / f"differences_vs_{names[0]}.csv")
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    members_over_time(cmp, axes[0], order=names)
-    axes[0].set_title(f"members ({args.n:,}-person market, {args.reps} runs each)")
-    bars(summary, "interactions_per_member_week", axes[1], names,
-         "interactions per member-week")
-    bars(summary, "churn_per_member_year", axes[2], names, "churn per member-year")
-    savefig(fig, args, "cadence")
+    panels = [("interactions_per_member_week", "interactions per member-week"),
+              ("churn_per_member_year", "churn per member-year")]
+    overview(cmp, summary, args, names, panels, "cadence")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from _common import base_scenario, ci_table, markdown, parse, savefig  # noqa: E402
+from _common import base_scenario, ci_table, executor, markdown, parse, savefig  # noqa: E402
 from growthsim import targets  # noqa: E402
 
 YEARLY = {"members_end": "{:,.0f}", "joins": "{:,.0f}", "wom_share": "{:.1%}",
@@ -26,9 +26,7 @@ def main():
     from growthsim.experiment import replicate
 
     plan = base_scenario(args, "scenarios/five_year_plan.toml")
-    reps = replicate(plan, reps=args.reps, seed=args.seed, progress=True,
-                     executor="processes" if args.workers > 1 else "serial",
-                     workers=args.workers if args.workers > 1 else None)
+    reps = replicate(plan, reps=args.reps, seed=args.seed, progress=True, **executor(args))
     yearly = reps.yearly()
     rates = targets.success_rates(plan, yearly)
     rates.to_csv(args.out / "targets.csv")

@@ -10,10 +10,8 @@ numbers; reports members, KOC-referred joins, fees and the fee per extra member.
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
-from _common import base_scenario, bars, ci_table, members_over_time, parse, run, save, \
-    savefig, totals  # noqa: E402
+from _common import base_scenario, ci_table, overview, parse, run, save, totals  # noqa: E402
 from growthsim import levers  # noqa: E402
 
 STRATEGIES = ("random", "degree", "pagerank", "kcore", "community", "degree_discount", "imm")
@@ -46,12 +44,9 @@ def main():
     cmp.differences(baseline="none", metrics=["members_end", "joins", "wom_share"]) \
         .to_csv(args.out / "differences_vs_none.csv")
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    members_over_time(cmp, axes[0], order=names)
-    axes[0].set_title(f"members ({args.n:,}-person market, {args.reps} runs each)")
-    bars(summary, "koc_joins", axes[1], names, "joins referred by KOCs")
-    bars(summary, "extra_members", axes[2], names, "members at the end vs no KOCs")
-    savefig(fig, args, "koc_seeding")
+    panels = [("koc_joins", "joins referred by KOCs"),
+              ("extra_members", "members at the end vs no KOCs")]
+    overview(cmp, summary, args, names, panels, "koc_seeding")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from _common import base_scenario, bars, ci_table, members_over_time, parse, run, save, \
-    savefig, totals  # noqa: E402
+from _common import base_scenario, ci_table, executor, overview, parse, run, save, savefig, \
+    totals  # noqa: E402
 from growthsim import levers  # noqa: E402
 
 METRICS = {"members_end": "{:,.0f}", "referred": "{:,.0f}", "wom_share": "{:.1%}",
@@ -36,12 +36,9 @@ def main():
                                                      "reward_cost"])
     diff.to_csv(args.out / "differences_vs_none.csv")
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    members_over_time(cmp, axes[0], order=names)
-    axes[0].set_title(f"members ({args.n:,}-person market, {args.reps} runs each)")
-    bars(summary, "referred", axes[1], names, "referred joins over the run")
-    bars(summary, "reward_per_referred", axes[2], names, "reward spend per referred join (yuan)")
-    savefig(fig, args, "ladders")
+    panels = [("referred", "referred joins over the run"),
+              ("reward_per_referred", "reward spend per referred join (yuan)")]
+    overview(cmp, summary, args, names, panels, "ladders")
 
     launch = launch_test(args, names)
     launch.to_csv(args.out / "launch.csv")
@@ -67,9 +64,7 @@ def launch_test(args, names):
 
     scenarios = {n: levers.apply(gs.Scenario(), ladder=n, name=n).with_overrides(over)
                  for n in names}
-    cmp = compare(scenarios, reps=args.reps, seed=args.seed, progress=True,
-                  executor="processes" if args.workers > 1 else "serial",
-                  workers=args.workers if args.workers > 1 else None)
+    cmp = compare(scenarios, reps=args.reps, seed=args.seed, progress=True, **executor(args))
     d = cmp.daily
     d["referred"] = d["new_wom"] + d["new_koc"]
     d["month"] = np.where(d["day"] < 30, "month_1", "month_2")

@@ -13,11 +13,15 @@ Examples
 ['day', 'weekday', 'new_members', 'new_wom']
 """
 
-from growthsim import attribution
-from growthsim.errors import GrowthsimError, ScenarioError
-from growthsim.graphs import SocialGraph
-from growthsim.model import GrowthModel
-from growthsim.scenario import Scenario, load_scenario
+from growthsim._jitcache import configure as _configure_jit_cache
+
+_configure_jit_cache()  # before any jitted module is imported
+
+from growthsim import attribution  # noqa: E402
+from growthsim.errors import GrowthsimError, ScenarioError  # noqa: E402
+from growthsim.graphs import SocialGraph  # noqa: E402
+from growthsim.model import GrowthModel  # noqa: E402
+from growthsim.scenario import Scenario, load_scenario  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["GrowthModel", "GrowthsimError", "Scenario", "ScenarioError", "SocialGraph",

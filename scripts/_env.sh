@@ -84,13 +84,9 @@ growthsim_setup() {
         "${pip[@]}" install --no-deps --no-build-isolation -e .
         printf '%s\n' "$want" >"$stamp"
     fi
-    # numba's on-disk JIT cache, kept between runs (ignored by git).
-    # numba keys its cache on each kernel's own file, not on the constants it imports from
-    # kernels/layout.py: key the folder on every kernel source so no stale code is loaded.
-    local kernels_hash
-    kernels_hash=$(cat "$GROWTHSIM_REPO"/growthsim/kernels/*.py "$GROWTHSIM_REPO"/growthsim/graphs/*.py \
-        | cksum | cut -d' ' -f1)
-    export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$GROWTHSIM_REPO/.numba_cache/$kernels_hash}"
+    # numba's on-disk JIT cache, kept between runs (ignored by git); growthsim keys a folder
+    # below it on the source of every jitted module (growthsim/_jitcache.py).
+    export GROWTHSIM_CACHE_DIR="${GROWTHSIM_CACHE_DIR:-$GROWTHSIM_REPO/.numba_cache}"
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

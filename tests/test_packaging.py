@@ -122,3 +122,34 @@ def test_readme_quick_start_is_run_and_test():
     assert [lang for lang, _ in blocks] == ["bash"]
     commands = [line.split("#")[0].strip() for line in blocks[0][1].splitlines()]
     assert [c for c in commands if c] == ["./run.sh", "./test.sh"]
+
+
+def test_jit_cache_folder_is_keyed_on_every_jitted_source(tmp_path):
+    """A stale kernel can't load after an edit to layout.py or rng.py: the folder changes."""
+    from growthsim import _jitcache
+
+    code = ("import numba, growthsim, growthsim._jitcache as j; "
+            "print(numba.config.CACHE_DIR); print(j.source_key())")
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["GROWTHSIM_CACHE_DIR"] = str(tmp_path / "cache")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[0] == str(tmp_path / "cache" / out[1])
+    # the key follows the inlined helpers' files too, not only the kernel's own
+    copy = tmp_path / "growthsim"
+    shutil.copytree(Path(_jitcache.__file__).parent, copy,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    key = _key_of(copy)
+    assert key == _jitcache.source_key()
+    (copy / "kernels" / "layout.py").write_text(
+        (copy / "kernels" / "layout.py").read_text() + "\n# edit\n")
+    assert _key_of(copy) != key
+
+
+def _key_of(package_dir):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_jc", package_dir / "_jitcache.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.source_key()

@@ -9,6 +9,15 @@ from growthsim.kernels import layout as L
 from growthsim.kernels import rng
 
 
+@njit(inline="always", cache=True)
+def _lognormal(useed, i, k, sigma):
+    """Lognormal with mean 1 and log-sd sigma, Box-Muller from INIT draws k and k + 1."""
+    u1 = rng.uniform(useed, -1, i, rng.INIT, k)
+    u2 = rng.uniform(useed, -1, i, rng.INIT, k + 1)
+    z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+    return math.exp(sigma * z - 0.5 * sigma * sigma)
+
+
 @njit(parallel=True, cache=True)
 def init_people(seed, SEG, seg_cum, platform_p, ugc_sigma, taste_sigma, group, segment_labels,
                 I, F):
@@ -34,9 +43,6 @@ def init_people(seed, SEG, seg_cum, platform_p, ugc_sigma, taste_sigma, group, s
         for b in range(3):
             if rng.uniform(useed, -1, i, rng.INIT, 1 + b) < platform_p[b]:
                 mask |= 1 << b
-        u1 = rng.uniform(useed, -1, i, rng.INIT, 4)
-        u2 = rng.uniform(useed, -1, i, rng.INIT, 5)
-        z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
         for c in range(I.shape[1]):
             I[i, c] = 0
         for c in range(F.shape[1]):
@@ -51,8 +57,5 @@ def init_people(seed, SEG, seg_cum, platform_p, ugc_sigma, taste_sigma, group, s
         I[i, L.I_LAST_REWARD] = L.NEVER
         I[i, L.I_REFERRER] = -1
         F[i, L.F_TRUST] = SEG[s, L.SEG_TRUST0]
-        F[i, L.F_CREATOR] = math.exp(ugc_sigma * z - 0.5 * ugc_sigma * ugc_sigma)
-        u3 = rng.uniform(useed, -1, i, rng.INIT, 6)
-        u4 = rng.uniform(useed, -1, i, rng.INIT, 7)
-        z2 = math.sqrt(-2.0 * math.log(1.0 - u3)) * math.cos(2.0 * math.pi * u4)
-        F[i, L.F_TASTE] = math.exp(taste_sigma * z2 - 0.5 * taste_sigma * taste_sigma)
+        F[i, L.F_CREATOR] = _lognormal(useed, i, 4, ugc_sigma)
+        F[i, L.F_TASTE] = _lognormal(useed, i, 6, taste_sigma)

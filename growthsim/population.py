@@ -56,6 +56,7 @@ def pack_params(sc, n, complete):
         "PER_REF_BOOST": rw.per_referral_boost, "HAB_CASH": rw.habituation_cash,
         "NORM_HAB": rw.norm_habituation, "CROWDING": rw.crowding_out,
         "CHECKIN_ON": co.checkin, "CHECKIN_P": co.checkin_completion,
+        "REFERRER_BOND": cu.referrer_bond,
     }
     for name, value in values.items():
         P[getattr(L, "P_" + name)] = float(value)

@@ -434,6 +434,8 @@ class Person(mesa.Agent):
             h *= p.creator_factor
         if x > 5.0:
             h *= p.high_act_factor
+        if self.referrer >= 0 and self.model.people[self.referrer].stage == L.MEMBER:
+            h *= p.referrer_bond
         return h
 
     def maybe_churn(self, day):

@@ -7,7 +7,13 @@ silence_cap) and weekly interaction average x:
             - tier_w * tier + low_act_w * max(0, 3 - x)
     h     = base_hazard * exp(log h) * (creator_factor if posts > 0)
             * (high_activity_factor if x > 5)
+            * (referrer_bond if the member's referrer is still a member)
     churn with probability 1 - exp(-h).
+
+The referrer bond is social enrichment (Schmitt, Skiera & Van den Bulte 2011):
+a member brought by a friend or a KOC has someone in the community they know,
+and leaves less readily while that person stays. The referrer's stage is read
+before any of today's churners leave (step 8's decisions all come first).
 
 A churner emits negative word of mouth with probability nwom_prob * nwom_mult_d:
 each friend j (on the complete graph: Poisson((n - 1) * reach_private) of the
@@ -39,6 +45,9 @@ def hazard(P, I, F, i, day):
         h *= P[L.P_CREATOR_FACTOR]
     if x > 5.0:
         h *= P[L.P_HIGH_ACT_FACTOR]
+    r = I[i, L.I_REFERRER]
+    if r >= 0 and I[r, L.I_STAGE] == L.MEMBER:
+        h *= P[L.P_REFERRER_BOND]
     return h
 
 

@@ -36,7 +36,7 @@ _P_NAMES = (
     "CREATOR_FACTOR", "LOW_ACT_W", "HIGH_ACT_FACTOR", "NWOM_PROB", "NWOM_HIT",
     "P_PURCHASE", "BASKET", "TIER_SPEND", "ENG_SPEND", "P_AD", "P_DISCOVER_DAY",
     "COMPLETE", "PER_REF_CASH", "PER_REF_BOOST", "HAB_CASH", "NORM_HAB", "CROWDING",
-    "CHECKIN_ON", "CHECKIN_P",
+    "CHECKIN_ON", "CHECKIN_P", "REFERRER_BOND",
 )
 for _i, _name in enumerate(_P_NAMES):
     globals()["P_" + _name] = _i

@@ -542,7 +542,7 @@ def summary(model, period=365, horizon=365):
     >>> model = gs.GrowthModel(sc, seed=3)
     >>> _ = model.run(days=60)
     >>> sorted(summary(model))[:3]
-    ['cycle_time', 'hazard_ratio', 'k']
+    ['churn_ratio', 'cycle_time', 'hazard_ratio']
     """
     ch = by_channel(model, period)
     joins = ch[["organic", "paid", "wom", "koc"]].to_numpy().sum()

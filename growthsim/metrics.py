@@ -71,6 +71,12 @@ COLUMNS = {
     "creators": "Members who have posted at least once.",
     "checkins": "Members who completed today's check-in task (each is one interaction).",
     **{f"tier_{t}": f"Members at ladder tier {t}." for t in range(MAX_TIERS)},
+    "members_seed": "Members whose latest join was as a seed (the initial members).",
+    "members_organic": "Members whose latest join was organic (discovery or notes visits).",
+    "members_paid": "Members whose latest join came from an ad.",
+    "members_wom": "Members whose latest join was referred by an ordinary member.",
+    "members_koc": "Members referred by a KOC or signed as KOCs (latest join); the five "
+                   "members_* columns sum to members.",
     "reward_cost": "All reward spend today: ladder, per-share, newcomer and check-in rewards "
                    "(yuan).",
     "acquisition_cost": "ad_cost + koc_cost + reward_cost - checkin_cost (yuan): check-in "
@@ -140,7 +146,8 @@ _INT_COLUMNS = {"day", "weekday", "members", "new_members", "new_wom", "new_koc"
                 "exposures", "exposures_koc", "checkins", "reached", "dau", "wau", "mau", "reads", "interactions",
                 "ugc_posts", "shares", "shares_private", "shares_video", "shares_notes",
                 "wakeups", "wakeups_success", "buyers", "trust_low", "fatigue_high", "silent_7",
-                "silent_30", "kocs", "creators"} | {f"tier_{t}" for t in range(MAX_TIERS)}
+                "silent_30", "kocs", "creators", "members_seed", "members_organic",
+                "members_paid", "members_wom", "members_koc"} | {f"tier_{t}" for t in range(MAX_TIERS)}
 
 
 def frame(rows, scenario):
@@ -337,3 +344,66 @@ def cohort_retention(population, today, days=(1, 7, 30, 365), cohort="month"):
             out[f"d{h}"].append(float(np.mean(left[old] > joined[old] + h))
                                 if old.any() else np.nan)
     return pd.DataFrame(out).set_index("cohort_start")
+
+
+def cohort_matrix(model, period=30):
+    """Retention of every joining cohort at every age: the data of a cohort heatmap.
+
+    A person belongs to the cohort of their latest join (``joined // period``);
+    at age ``a`` (periods since joining) they are *observable* if
+    ``joined + a * period`` is a simulated day and *retained* if they had not
+    left by then.
+
+    Parameters
+    ----------
+    model : GrowthModel
+        A model that has run (its population state is read, not changed).
+    period : int
+        Days per cohort and per age step (30: months).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``cohort``, ``age`` (int), ``size`` (observable people of the
+        cohort at that age, int) and ``retained`` (their share still a member,
+        in [0, 1]); one row per cohort and age with ``size`` > 0, sorted.
+
+    Examples
+    --------
+    >>> import growthsim as gs
+    >>> sc = gs.Scenario().with_overrides({"population.n": 2_000})
+    >>> model = gs.GrowthModel(sc, seed=1)
+    >>> _ = model.run(days=90)
+    >>> m = cohort_matrix(model)
+    >>> list(m.columns), int(m["age"].max())
+    (['cohort', 'age', 'size', 'retained'], 2)
+    >>> bool((m.loc[m["age"] == 0, "retained"] == 1).all())
+    True
+    """
+    if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 1:
+        raise ValueError(f"period must be a positive number of days; got {period!r}")
+    I, today = model.population.I, model.day
+    ever = I[:, L.I_JOINED] >= 0
+    joined = I[ever, L.I_JOINED].astype(np.int64)
+    left = np.where(I[ever, L.I_STAGE] == L.MEMBER, np.iinfo(np.int64).max,
+                    I[ever, L.I_CHURN_DAY].astype(np.int64))
+    cohort = joined // period
+    frames = []
+    n_cohorts = int(cohort.max()) + 1 if len(cohort) else 0
+    for age in range(0, max(0, (today - 1) // period) + 1):
+        at = joined + age * period
+        seen = at < today
+        if not seen.any():
+            break
+        size = np.bincount(cohort[seen], minlength=n_cohorts)
+        kept = np.bincount(cohort[seen], weights=(left[seen] > at[seen]).astype(float),
+                           minlength=n_cohorts)
+        rows = np.flatnonzero(size)
+        frames.append(pd.DataFrame({"cohort": rows, "age": age, "size": size[rows],
+                                    "retained": kept[rows] / size[rows]}))
+    if not frames:
+        return pd.DataFrame({"cohort": pd.Series(dtype=np.int64), "age": pd.Series(dtype=np.int64),
+                             "size": pd.Series(dtype=np.int64),
+                             "retained": pd.Series(dtype=float)})
+    out = pd.concat(frames, ignore_index=True).sort_values(["cohort", "age"], ignore_index=True)
+    return out.astype({"cohort": np.int64, "age": np.int64, "size": np.int64})

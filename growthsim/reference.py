@@ -46,7 +46,7 @@ import numpy as np
 from growthsim import metrics as M
 from growthsim.kernels import layout as L
 from growthsim.kernels import rng as R
-from growthsim.kernels.census import MAX_TIERS, N_CENSUS, N_CHUNKS
+from growthsim.kernels.census import ACQ_SLOT, MAX_TIERS, N_CENSUS, N_CHUNKS
 from growthsim.kernels.membership import INITIAL_WEEKLY
 from growthsim.kernels.rng import poisson_py as poisson
 from growthsim.kernels.rng import uniform_py as uniform
@@ -877,6 +877,7 @@ class ReferenceModel(mesa.Model):
         if person.posts > 0:
             out[_C["creators"]] += 1
         out[_C["tier_0"] + min(person.tier, MAX_TIERS - 1)] += 1
+        out[_C["members_seed"] + ACQ_SLOT[person.acq]] += 1
 
     def finish_day(self):
         """Churners leave the member list; today's joiners enter it."""

@@ -17,9 +17,15 @@ CENSUS_NAMES = (
     "reward_cost_ladder", "revenue", "buyers", "trust_mean", "trust_low", "fatigue_mean",
     "fatigue_high", "habituation_mean", "silent_7", "silent_30", "weekly_interactions",
     "kocs", "creators", "checkins",
-) + tuple(f"tier_{t}" for t in range(MAX_TIERS))
+) + tuple(f"tier_{t}" for t in range(MAX_TIERS)) + (
+    "members_seed", "members_organic", "members_paid", "members_wom", "members_koc",
+)
 N_CENSUS = len(CENSUS_NAMES)
 _TIER0 = CENSUS_NAMES.index("tier_0")
+_CHANNEL0 = CENSUS_NAMES.index("members_seed")
+# Census slot (after members_seed) of each acquisition code in layout.ACQ_NAMES order:
+# none and seed count as seed, koc and koc_signed both as koc.
+ACQ_SLOT = (0, 0, 1, 2, 3, 4, 4)
 
 
 @njit(inline="always", cache=True)
@@ -48,6 +54,7 @@ def _member_state(day, I, F, i, out):
     if I[i, L.I_POSTS] > 0:
         out[25] += 1
     out[_TIER0 + min(I[i, L.I_TIER], MAX_TIERS - 1)] += 1
+    out[_CHANNEL0 + ACQ_SLOT[I[i, L.I_ACQ]]] += 1
 
 
 @njit(inline="always", cache=True)

@@ -226,6 +226,8 @@ def test_verdict_wording():
     none = verdict("members_end", "baseline", "ladder", 300, -1_200, 1_800)
     assert "(95% CI -1,200 to +1,800)" in none
     assert none.endswith("no clear difference (the interval includes zero).")
+    few = verdict("cum_members_end", "baseline", "ladder", 2.0, 2.0, 2.0, year=2)
+    assert "with 2 more people ever joined than baseline (95% CI 2 to 2): a clear gain" in few
     one = verdict("members_end", "baseline", "ladder", 300, np.nan, np.nan)
     assert one.endswith("too few replications to judge.")
 

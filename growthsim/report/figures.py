@@ -503,7 +503,8 @@ def plot_retention(cohorts, *, ax=None, scenario=None, max_age=None):
     return ax
 
 
-def plot_difference(daily, metric, base, other, *, ax=None, level=0.95, scale=1.0):
+def plot_difference(daily, metric, base, other, *, ax=None, level=0.95, scale=1.0,
+                    window=None):
     """Paired difference ``other - base`` of a daily metric, with its t band and a zero line.
 
     Replications are paired on ``replication`` (days on ``day``): under common
@@ -523,6 +524,8 @@ def plot_difference(daily, metric, base, other, *, ax=None, level=0.95, scale=1.
     level : float
     scale : float
         Factor applied to the difference (100: percentage points of a share).
+    window : int, optional
+        Trailing mean of each paired difference over ``window`` days.
 
     Returns
     -------
@@ -552,7 +555,7 @@ def plot_difference(daily, metric, base, other, *, ax=None, level=0.95, scale=1.
     ax.axhline(0, color="black", lw=0.8)
     if not ax.get_ylabel():
         ax.set_ylabel(f"difference in {metric}")
-    band(diff, metric, ax=ax, level=level, scale=scale)
+    band(diff, metric, ax=ax, level=level, scale=scale, window=window)
     ax.set_title(f"{metric}: {other} - {base} (paired)")
     ax.legend(fontsize="small")
     return ax

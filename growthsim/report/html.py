@@ -22,9 +22,13 @@ from growthsim.experiment.stats import summarize
 from growthsim.report import figures as F
 from growthsim.report.verdict import format_difference, verdicts
 
-#: Daily metrics drawn as paired differences from the base when comparing, with their scale
-#: (100: a share's difference in percentage points).
-DIFFERENCE_METRICS = {"members": 1.0, "dau_mau": 100.0, "ltv_cac": 1.0}
+#: Daily metrics drawn as paired differences from the base when comparing: (scale, trailing
+#: mean window in days, y label); DAU/MAU in percentage points, smoothed like its own figure.
+DIFFERENCE_METRICS = {
+    "members": (1.0, None, "members"),
+    "dau_mau": (100.0, 7, "DAU/MAU (pp, 7-day mean)"),
+    "ltv_cac": (1.0, None, "LTV/CAC"),
+}
 
 CAPTIONS = {
     "members_by_channel": "Current members by the channel of their latest join (means over "
@@ -191,13 +195,14 @@ def _difference_figures(out, d, names, comparison):
     base = comparison["base"].iloc[0] if len(comparison) else names[0]
     others = [n for n in names if n != base]
     figs = []
-    for metric, scale in DIFFERENCE_METRICS.items():
+    for metric, (scale, window, ylabel) in DIFFERENCE_METRICS.items():
         if metric not in d.columns or base not in names:
             continue
 
-        def draw(ax, metric=metric, scale=scale):
+        def draw(ax, metric=metric, scale=scale, window=window, ylabel=ylabel):
+            ax.set_ylabel(f"difference in {ylabel}")
             for other in others:
-                F.plot_difference(d, metric, base, other, ax=ax, scale=scale)
+                F.plot_difference(d, metric, base, other, ax=ax, scale=scale, window=window)
             ax.set_title(f"{metric}: difference from {base} (paired)")
 
         src = _save(out, f"difference_{metric}", draw)

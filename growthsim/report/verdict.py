@@ -97,11 +97,14 @@ def format_difference(metric, diff, ci_low, ci_high, *, unit=None):
     ('+¥29,000', '+¥18,800 to +¥39,200')
     >>> format_difference("dau_mau", 0.0055, 0.00202, 0.00898)
     ('+0.550 pp', '+0.202 to +0.898 pp')
+    >>> format_difference("members_end", 13.0, -37.8, 63.8)
+    ('+13', '-38 to +64')
     """
-    unit = _text(metric)[1] if unit is None else unit
+    _, default_unit, counted = _text(metric)
+    unit = default_unit if unit is None else unit
     k = 100.0 if unit == "%" else 1.0
     d, lo, hi = float(diff) * k, float(ci_low) * k, float(ci_high) * k
-    dec = _decimals(d, lo, hi)
+    dec = _decimals(d, lo, hi, counted=counted and unit == "")
     pp = " pp" if unit == "%" else ""
     text = _fmt(d, dec, unit, sign=True) + pp if np.isfinite(d) else "n/a"
     ci = f"{_fmt(lo, dec, unit, True)} to {_fmt(hi, dec, unit, True)}{pp}" \
@@ -109,10 +112,15 @@ def format_difference(metric, diff, ci_low, ci_high, *, unit=None):
     return text, ci
 
 
-def _decimals(*values):
-    """Decimals giving three significant figures to the largest magnitude (may be < 0)."""
+def _decimals(*values, counted=False):
+    """Decimals giving three significant figures to the largest magnitude (may be < 0).
+
+    Counts of people read better whole ("13 more members", not "13.0") once
+    the largest magnitude reaches one.
+    """
     m = max((abs(v) for v in values if np.isfinite(v)), default=0.0)
-    return 0 if m == 0 else 2 - math.floor(math.log10(m))
+    dec = 0 if m == 0 else 2 - math.floor(math.log10(m))
+    return min(dec, 0) if counted and m >= 1 else dec
 
 
 def _fmt(x, decimals, unit, sign=False):
@@ -178,7 +186,7 @@ def verdict(metric, base, other, diff, ci_low, ci_high, *, unit=None, higher_is_
     unit = default_unit if unit is None else unit
     k = 100.0 if unit == "%" else 1.0
     d, lo, hi = float(diff) * k, float(ci_low) * k, float(ci_high) * k
-    dec = _decimals(d, lo, hi)
+    dec = _decimals(d, lo, hi, counted=counted and unit == "")
     result = outcome(lo, hi, higher_is_better)
     amount = _fmt(d, dec, unit) + (" percentage points" if unit == "%" else "")
     up = d > 0

@@ -50,11 +50,47 @@ def build_graph(scenario, seed):
     except ValueError as exc:
         raise ScenarioError(str(exc), file=scenario.source_file or None,
                             field="population") from None
+    return read_graph_file(scenario)
+
+
+def graph_file_path(scenario):
+    """Where ``population.graph_file`` points: relative to the scenario file, else the cwd."""
     base = Path(scenario.source_file).parent if scenario.source_file else Path.cwd()
-    path = Path(pop.graph_file)
-    path = path if path.is_absolute() else base / path
+    path = Path(scenario.population.graph_file)
+    return path if path.is_absolute() else base / path
+
+
+def read_graph_file(scenario):
+    """The edge list ``population.graph_file`` names, read and checked.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the scenario file and ``population.graph_file``: the edge list is missing,
+        malformed (the message gives ``path:line``) or has no tie between two people.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from growthsim.scenario import Scenario
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "friends.txt"
+    >>> _ = path.write_text("0 1\\n1 2\\n")
+    >>> sc = Scenario().with_overrides({"population.graph": "file",
+    ...                                 "population.graph_file": str(path)})
+    >>> read_graph_file(sc)
+    SocialGraph('friends', n=3, edges=2, undirected, mean degree 1.3)
+    """
+    from growthsim import graphs
+
+    path = graph_file_path(scenario)
+    where = dict(file=scenario.source_file or None, field="population.graph_file")
     try:
-        return graphs.read_edgelist(path, directed=pop.graph_directed)
+        g = graphs.read_edgelist(path, directed=scenario.population.graph_directed)
     except ValueError as exc:
-        raise ScenarioError(str(exc), file=scenario.source_file or None,
-                            field="population.graph_file") from None
+        msg = str(exc)  # it quotes the bad line, which in a binary file can be very long
+        raise ScenarioError(msg if len(msg) <= 300 else msg[:297] + "...", **where) from None
+    if g.n < 2 or g.n_edges == 0:
+        # Self-loops are dropped on reading: nobody could ever tell a friend.
+        raise ScenarioError(f"{path}: no ties between two different people ({g.n:,} people, "
+                            "self-loops only); expected 'u v' lines with u != v", **where)
+    return g

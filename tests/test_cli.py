@@ -71,7 +71,7 @@ def test_run_writes_every_output(first_run):
     work, proc = first_run
     out = work / "out"
     assert "2 run(s) computed, 0 reused" in proc.stdout
-    assert f"Outputs: out/" in proc.stdout and proc.stderr == ""
+    assert "Outputs: out/" in proc.stdout and proc.stderr == ""
     header = next(line for line in proc.stdout.splitlines() if "LTV/CAC" in line)
     assert "members" in header and "wom+koc %" in header
     assert any(line.startswith("1 ") and "±" in line for line in proc.stdout.splitlines())

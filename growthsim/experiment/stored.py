@@ -136,8 +136,9 @@ def base_seed_of(named, seed=None):
     bases = {sc.run.seed for sc in named.values()}
     if len(bases) > 1:
         raise ExperimentError("the scenarios have different run.seed values "
-                              f"({', '.join(map(str, sorted(bases)))}); pass seed= (--seed S on the command line) to "
-                              "choose the base seed of their common replications")
+                              f"({', '.join(map(str, sorted(bases)))}); pass seed= (--seed S "
+                              "on the command line) to choose the base seed of their common "
+                              "replications")
     return bases.pop()
 
 
@@ -309,7 +310,7 @@ class StoredResults:
         return self._yearly.copy()
 
     def final(self):
-        """Whole-run figures (:data:`FINAL_COLUMNS`) of every run, ``scenario, replication, seed`` first."""
+        """Whole-run figures (:data:`FINAL_COLUMNS`), one row per run (keys first)."""
         rows = [{"scenario": name, "replication": r, "seed": s, **final_figures(part)}
                 for (name, r, s), part in self._groups(self.daily)]
         return pd.DataFrame(rows, columns=[*_KEYS, *FINAL_COLUMNS])

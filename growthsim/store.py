@@ -112,11 +112,33 @@ def _source_digest(root):
 
 
 def _identity(scenario):
-    """The scenario's parameters less the two that do not decide results by themselves."""
+    """The scenario's parameters less the two that do not decide results by themselves,
+    plus the content of the graph it runs on when that is data rather than parameters
+    (an edge-list file, or a graph object attached to the scenario)."""
     d = scenario.to_dict()
     d.pop("name", None)
     d.get("run", {}).pop("seed", None)  # the run seed enters run_id on its own
+    graph = getattr(scenario, "graph", None)
+    if graph is not None:
+        h = hashlib.sha256()
+        for a in (graph.indptr, graph.indices, graph.weight):
+            h.update(b"-" if a is None else np.ascontiguousarray(a).tobytes())
+        d["graph_content"] = h.hexdigest()
+    elif d.get("population", {}).get("graph") == "file":
+        d["graph_content"] = _file_digest(scenario)
     return d
+
+
+def _file_digest(scenario):
+    """SHA-256 of the scenario's edge-list file (an edited file is another graph)."""
+    from growthsim.build import graph_file_path
+
+    path = graph_file_path(scenario)
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the edge list to identify the run "
+                         f"({exc.strerror or exc})") from None
 
 
 def _canonical(obj):
@@ -150,7 +172,8 @@ def run_id(scenario, seed):
     SHA-256 of the canonical JSON of ``scenario.to_dict()`` without ``name`` and
     ``run.seed``, the run ``seed`` and :func:`code_version`. Renaming a scenario
     keeps its runs; any other parameter, the seed or a change to the model's code
-    gives new ones. A graph object attached to the scenario is not covered.
+    gives new ones, and so does an edited edge-list file or another attached graph
+    object (their content is hashed).
 
     Parameters
     ----------

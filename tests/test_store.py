@@ -1,5 +1,6 @@
 """growthsim.store: run identity, transactions, round trips, schema growth and bad files."""
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -410,3 +411,23 @@ def test_a_read_only_store_reads_and_refuses_writes(tmp_path, ladder):
         assert [f.name for f in st.export_parquet(tmp_path / "x")][0] == "runs.parquet"
     with store.open(path) as st:
         assert st.done() == {rid}
+
+
+def test_run_id_covers_the_graph_content(tmp_path):
+    """Two scenarios with equal parameters but different graphs are different runs: an
+    edited edge-list file or another attached graph object gives another id."""
+    import growthsim as gs
+    from growthsim.graphs import ring
+
+    edges = tmp_path / "g.txt"
+    edges.write_text("0 1\n1 2\n2 3\n3 0\n")
+    toml = tmp_path / "s.toml"
+    toml.write_text('[population]\nn = 4\ngraph = "file"\ngraph_file = "g.txt"\n'
+                    '[seeding]\ninitial_members = 1\n')
+    a = store.run_id(gs.load_scenario(toml), 1)
+    assert a == store.run_id(gs.load_scenario(toml), 1)
+    edges.write_text("0 1\n1 2\n2 3\n3 0\n0 2\n")
+    assert store.run_id(gs.load_scenario(toml), 1) != a
+    sc = gs.Scenario().with_overrides({"population.n": 10, "seeding.initial_members": 2})
+    on = [store.run_id(dataclasses.replace(sc, graph=ring(10, k)), 1) for k in (2, 2, 4)]
+    assert on[0] == on[1] != on[2] and store.run_id(sc, 1) not in on

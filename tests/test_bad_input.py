@@ -104,7 +104,8 @@ def row_counts(path):
 def outcomes(request, tmp_path_factory):
     """The selected cases, each in its own folder: id -> (result, folder, before, after)."""
     wanted = sorted({item.callspec.params["case"]["id"] for item in request.session.items
-                     if item.module is request.module and hasattr(item, "callspec")
+                     if getattr(item, "module", None) is request.module
+                     and hasattr(item, "callspec")
                      and "case" in item.callspec.params})
     folders = {cid: tmp_path_factory.mktemp(cid) for cid in wanted}
     jobs = {cid: (argv_of(BY_ID[cid], folders[cid]), str(folders[cid])) for cid in wanted}

@@ -244,3 +244,33 @@ def test_bad_arguments_give_clear_errors(small):
         cmp.summary(["member"])
     with pytest.raises(ExperimentError, match=r"level must be a number in \(0, 1\)"):
         cmp["a"].summary(level=95)
+
+
+def _sleep_or_fail(shared, task):
+    """A worker task: task 0 fails at once, the others sleep ``shared`` seconds."""
+    import time
+
+    if task == 0:
+        raise RuntimeError("task 0 failed")
+    time.sleep(shared)
+    return task
+
+
+def test_a_failed_or_abandoned_process_sweep_stops_its_workers_at_once():
+    """An error (or Ctrl-C, or leaving the loop) does not wait for the runs in flight."""
+    import time
+
+    from growthsim.experiment import ProcessExecutor
+
+    ex = ProcessExecutor(workers=2)
+    start = time.perf_counter()
+    with pytest.raises(RuntimeError, match="task 0 failed"):
+        for _ in ex.imap(_sleep_or_fail, 60.0, [0, 1, 2, 3]):
+            pass
+    assert time.perf_counter() - start < 30  # the sleepers (60 s each) were terminated
+    start = time.perf_counter()
+    it = ex.imap(_sleep_or_fail, 0.5, [1, 2, 3, 4, 5, 6, 7, 8])
+    first = next(it)
+    it.close()  # abandon the iteration
+    assert first[1] in range(1, 9) and time.perf_counter() - start < 30
+    assert sorted(r for _, r in ex.imap(_sleep_or_fail, 0.0, [1, 2, 3])) == [1, 2, 3]

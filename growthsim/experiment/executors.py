@@ -101,16 +101,33 @@ class ProcessExecutor(Executor):
         ctx = multiprocessing.get_context("spawn")
         # Workers read NUMBA_NUM_THREADS when they import numba, before any initializer runs,
         # so it has to be in the environment they are spawned with. Spawning happens in submit.
-        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(blob, threads)) as pool:
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(blob, threads))
+        finished = False
+        try:
             with _environ(NUMBA_NUM_THREADS=str(threads)):
                 futures = {pool.submit(_run_task, task): i for i, task in enumerate(tasks)}
-            try:
-                for fut in as_completed(futures):
-                    yield futures[fut], fut.result()
-            finally:
-                for fut in futures:
-                    fut.cancel()
+            for fut in as_completed(futures):
+                yield futures[fut], fut.result()
+            finished = True
+        finally:
+            if finished:
+                pool.shutdown(wait=True)
+            else:
+                # An error, Ctrl-C or an abandoned iteration: do not wait for the runs in
+                # flight (minutes at full size); stop the workers now.
+                _stop(pool)
+
+
+def _stop(pool):
+    """Cancel the queued tasks of a process pool and terminate its workers."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in processes:
+        proc.join(timeout=10)
 
     def __repr__(self):
         return f"ProcessExecutor(workers={self.workers}, threads={self.threads})"

@@ -299,6 +299,29 @@ class GrowthModel(mesa.Model):
             bar.close()
         return self.metrics
 
+    # -- checkpoints (growthsim.checkpoint) -------------------------------------
+    def save(self, path, *, compress=False):
+        """Write the complete state to ``path``; :meth:`load` resumes it exactly.
+
+        See :func:`growthsim.checkpoint.save` (a ``.npz`` file with a JSON header, written
+        atomically, no pickle).
+        """
+        from growthsim.checkpoint import save
+
+        return save(self, path, compress=compress)
+
+    @classmethod
+    def load(cls, path, *, strict=False):
+        """The model saved in ``path``; running it on equals the uninterrupted run.
+
+        See :func:`growthsim.checkpoint.load`: a missing, damaged or incompatible file
+        raises :class:`growthsim.checkpoint.CheckpointError`; a file from other growthsim
+        code warns (refused if ``strict``).
+        """
+        from growthsim.checkpoint import load
+
+        return load(path, strict=strict, cls=cls)
+
     # -- inspection ----------------------------------------------------------
     @property
     def metrics(self):

@@ -571,6 +571,98 @@ def _print_results(command, results, comparison, out, store_path, no_report):
                "reused)")
 
 
+# -- sweep ----------------------------------------------------------------------------------------
+
+#: What a sweep writes into --out.
+SWEEP_OUTPUTS = ("sweep.parquet", "summary.json", "figures")
+
+
+@cli.command(context_settings={"max_content_width": 100})
+@click.argument("sweep_file", metavar="SWEEP.toml")
+@click.option("--executor", default="processes", show_default=True, metavar="WHERE",
+              help="processes, serial, dask (a local Dask cluster) or dask://host:port (a "
+                   "running scheduler). Results do not depend on it.")
+@click.option("--workers", type=click.IntRange(1, 1024), metavar="N",
+              help="Worker processes (default: one per CPU).")
+@click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE,
+              show_default=True, metavar="PATH", help="Results store (DuckDB file).")
+@click.option("--out", "out", type=click.Path(path_type=Path), metavar="DIR",
+              help="Output folder [default: results/sweeps/<sweep name>].")
+@click.option("--force", is_flag=True, help="Recompute runs the store already holds.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress.")
+@click.pass_context
+def sweep(ctx, sweep_file, executor, workers, store_path, out, force, quiet):
+    """Run a parameter sweep (a grid or a sample of points, replications of each).
+
+    Runs go into the store as they finish; rerunning the same command after an
+    interruption (even a kill) computes only the runs the store lacks. Writes
+    sweep.parquet (one row per point and replication: parameters, seed, final
+    metrics), summary.json and figures/ (each metric against each parameter).
+    docs/sweeps.md describes the sweep file.
+
+    \b
+    Examples:
+      growthsim sweep experiments/sweeps/p_share.toml --workers 2
+      growthsim sweep experiments/sweeps/lhs.toml --executor dask --workers 2
+      growthsim sweep experiments/sweeps/lhs.toml --executor dask://127.0.0.1:8786
+    """
+    from growthsim.experiment.executors import get_executor
+    from growthsim.experiment.sweep import load_sweep
+
+    spec = load_sweep(sweep_file)
+    get_executor(executor, workers)  # a bad --executor fails before anything is created
+    out = _check_out(out or Path("results") / "sweeps" / _safe_path(spec.name))
+    store_path = _check_store(store_path)
+    results = _sweep_in_store(spec, store_path, executor, workers, force, quiet)
+    _publish(out, lambda tmp: _write_sweep(tmp, results, store_path, ctx.obj["argv"]),
+             names=SWEEP_OUTPUTS)
+    click.echo(f"{spec.name}: {len(spec)} points x {spec.replications} replications")
+    click.echo(f"Outputs: {out}/ ({', '.join(SWEEP_OUTPUTS)})")
+    click.echo(f"Store: {store_path} ({results.computed} run(s) computed, {results.reused} "
+               "reused)")
+    return 0
+
+
+def _sweep_in_store(spec, store_path, executor, workers, force, quiet):
+    """As _run_in_store, for a sweep; off a terminal, progress is one line per stored run."""
+    from growthsim import store as gstore
+    from growthsim.experiment.sweep import run_sweep
+
+    def lines(done, total):
+        click.echo(f"growthsim: sweep {spec.name}: {done}/{total} runs stored", err=True)
+
+    progress = False if quiet else (True if sys.stderr.isatty() else lines)
+    created = not store_path.exists()
+    try:
+        with gstore.open(store_path) as st:
+            try:
+                return run_sweep(spec, store=st, executor=executor, workers=workers,
+                                 force=force, progress=progress)
+            except BaseException:
+                if created and st.query("SELECT count(*) AS n FROM runs")["n"].iloc[0] == 0:
+                    st.close()
+                    _remove_store(store_path)
+                raise
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted; runs finished so far are kept in {store_path}; run "
+                          "the same command again to complete the sweep") from None
+
+
+def _write_sweep(folder, results, store_path, argv):
+    from growthsim.experiment.sweep import SWEEP_SCHEMA, plot_sweep, sweep_summary
+    from growthsim.store import code_version
+
+    sw = results.sweep
+    results.table.to_parquet(folder / "sweep.parquet", index=False)
+    summary = {"schema": SWEEP_SCHEMA, "growthsim_version": __version__,
+               "code_version": code_version(), "command": "sweep", "argv": list(argv),
+               "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "store": str(Path(store_path).resolve()), **sweep_summary(results)}
+    (folder / "summary.json").write_text(json.dumps(summary, indent=1, allow_nan=False) + "\n",
+                                         encoding="utf-8")
+    plot_sweep(results.table, sw.params, sw.metrics, folder / "figures")
+
+
 # -- validate -------------------------------------------------------------------------------------
 
 @cli.command(context_settings={"max_content_width": 100})

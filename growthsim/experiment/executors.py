@@ -118,6 +118,9 @@ class ProcessExecutor(Executor):
                 # flight (minutes at full size); stop the workers now.
                 _stop(pool)
 
+    def __repr__(self):
+        return f"ProcessExecutor(workers={self.workers}, threads={self.threads})"
+
 
 def _stop(pool):
     """Cancel the queued tasks of a process pool and terminate its workers."""
@@ -128,9 +131,6 @@ def _stop(pool):
             proc.terminate()
     for proc in processes:
         proc.join(timeout=10)
-
-    def __repr__(self):
-        return f"ProcessExecutor(workers={self.workers}, threads={self.threads})"
 
 
 #: Executors by name, as ``replicate(..., executor=name)`` accepts them.
@@ -147,21 +147,25 @@ def get_executor(executor="serial", workers=None):
     >>> get_executor("threads")
     Traceback (most recent call last):
     ...
-    growthsim.experiment.executors.ExperimentError: unknown executor 'threads'; valid: 'serial', 'processes'
+    growthsim.experiment.executors.ExperimentError: unknown executor 'threads'; valid: 'serial', 'processes', 'dask', 'dask://host:port'
+    >>> get_executor("dask://127.0.0.1:8786")
+    DaskExecutor(address='tcp://127.0.0.1:8786', workers=None, retries=2)
     """
     if isinstance(executor, Executor):
         if workers is not None:
             raise ExperimentError("workers is set on the executor object, not passed with it")
         return executor
+    if isinstance(executor, str) and executor.startswith(DASK_URL):
+        return DaskExecutor(executor, workers=workers)
     if executor not in EXECUTORS:
-        valid = ", ".join(repr(name) for name in EXECUTORS)
+        valid = ", ".join(repr(name) for name in [*EXECUTORS, f"{DASK_URL}host:port"])
         raise ExperimentError(f"unknown executor {executor!r}; valid: {valid}")
     if executor == "serial":
         if workers not in (None, 1):
             raise ExperimentError(f"workers={workers!r} needs executor='processes' "
                                   "(the serial executor runs in this process)")
         return SerialExecutor()
-    return ProcessExecutor(workers=workers)
+    return EXECUTORS[executor](workers=workers)
 
 
 def _positive(name, value):
@@ -208,3 +212,10 @@ def _init_worker(blob, threads):
 
 def _run_task(task):
     return _WORKER["fn"](_WORKER["shared"], task)
+
+
+# Last: dask.py builds on this module (its classes and helpers), and does not import
+# distributed until a DaskExecutor runs.
+from growthsim.experiment.dask import DASK_URL, DaskExecutor  # noqa: E402
+
+EXECUTORS["dask"] = DaskExecutor

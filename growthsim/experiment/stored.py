@@ -78,8 +78,9 @@ def run_stored(scenarios, reps, *, seed=None, days=None, store, executor="proces
         Worker processes (default one per CPU).
     force : bool
         Recompute and overwrite runs the store already holds.
-    progress : bool
-        A progress bar over runs (tqdm.auto, on stderr).
+    progress : bool or callable
+        A progress bar over runs (tqdm.auto, on stderr), or a function called
+        as ``progress(done, total)`` after each run is stored.
 
     Returns
     -------
@@ -153,12 +154,28 @@ def _executor(executor, workers, n_tasks):
 
 
 def _bar(progress, total, initial, names):
+    if callable(progress):
+        return _Callback(progress, total, initial)
     if not progress:
         return None
     from tqdm.auto import tqdm
 
     desc = names[0] if len(names) == 1 else f"{len(names)} scenarios"
     return tqdm(total=total, initial=initial, unit="run", desc=desc, dynamic_ncols=True)
+
+
+class _Callback:
+    """A progress bar's update/close calling ``progress(done, total)`` after each run."""
+
+    def __init__(self, progress, total, done):
+        self.progress, self.total, self.done = progress, total, done
+
+    def update(self, n):
+        self.done += n
+        self.progress(self.done, self.total)
+
+    def close(self):
+        pass
 
 
 def _compute(store, ex, scenarios, tasks, run_ids, force, bar):

@@ -302,3 +302,12 @@ def test_sigkill_then_rerun_completes_only_the_missing_runs(tmp_path):
     with gstore.open(tmp_path / "clean.duckdb") as st:
         clean = run_sweep(load_sweep(spec), store=st, executor="serial").table
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "sweep.parquet"), clean)
+
+
+def test_help_shows_examples_and_every_option(capsys):
+    rc, out, err = call(capsys, "sweep", "--help")
+    assert rc == 0 and err == ""
+    assert "growthsim sweep experiments/sweeps/" in out.split("Examples:")[1]
+    for option in ("--executor", "--workers", "--store", "--out", "--force", "--quiet"):
+        assert option in out
+        assert f"{option}" in (ROOT / "docs" / "sweeps.md").read_text(encoding="utf-8")

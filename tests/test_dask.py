@@ -5,7 +5,6 @@ its address; one test lets the executor start its own cluster. The worker-kill t
 a real `dask scheduler` and two `dask worker` processes (slow).
 """
 
-import dataclasses
 import os
 import signal
 import socket
@@ -16,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from growthsim import store as gstore
+from growthsim import cli, store as gstore
 from growthsim.experiment import get_executor
 from growthsim.experiment.dask import DaskExecutor
 from growthsim.experiment.sweep import load_sweep, run_sweep
@@ -86,14 +85,19 @@ def test_a_sweep_on_a_cluster_equals_the_serial_sweep(cluster, sweep, serial_tab
     pd.testing.assert_frame_equal(res.table, serial_table)
 
 
-def test_own_local_cluster_sets_numba_threads_and_results_do_not_change(sweep, serial_table,
-                                                                       tmp_path):
+def test_own_local_cluster_sets_numba_threads(sweep):
     ex = DaskExecutor(workers=1, threads=2)
     assert dict(ex.imap(os.getenv, "NUMBA_NUM_THREADS", [None])) == {0: "2"}
-    part = dataclasses.replace(sweep, overrides=sweep.overrides[:1])
-    with gstore.open(tmp_path / "t.duckdb") as st:
-        res = run_sweep(part, store=st, executor=ex)
-    pd.testing.assert_frame_equal(res.table, serial_table.iloc[:3])
+
+
+def test_cli_sweep_on_a_local_dask_cluster(serial_table, tmp_path, capsys):
+    spec = tmp_path / "one.toml"  # the module's sweep, first point only
+    spec.write_text(SWEEP.replace("[0.05, 0.1, 0.2, 0.4]", "[0.05]"), encoding="utf-8")
+    rc = cli.invoke(["sweep", str(spec), "--executor", "dask", "--workers", "1", "--store",
+                     str(tmp_path / "s.duckdb"), "--out", str(tmp_path / "out"), "-q"])
+    assert rc == 0, capsys.readouterr().err
+    table = pd.read_parquet(tmp_path / "out" / "sweep.parquet")
+    pd.testing.assert_frame_equal(table, serial_table.iloc[:3])
 
 
 def test_failed_tasks_are_retried(cluster, tmp_path):
@@ -113,7 +117,7 @@ def test_an_unreachable_scheduler_is_a_clear_error():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens here once closed
-    ex = DaskExecutor(f"dask://127.0.0.1:{port}")
+    ex = DaskExecutor(f"dask://127.0.0.1:{port}", timeout=1)
     with pytest.raises(ExperimentError, match="cannot reach the Dask scheduler"):
         list(ex.imap(pow, 2, [1]))
 

@@ -48,6 +48,8 @@ class DaskExecutor(Executor):
     threads : int, optional
         Numba threads per local worker (``NUMBA_NUM_THREADS`` in its
         environment); default ``max(1, cpus // workers)``.
+    timeout : float
+        Seconds to wait for the scheduler at ``address``.
 
     Examples
     --------
@@ -61,13 +63,14 @@ class DaskExecutor(Executor):
 
     name = "dask"
 
-    def __init__(self, address=None, workers=None, retries=2, threads=None):
+    def __init__(self, address=None, workers=None, retries=2, threads=None, timeout=10):
         self.address = None if address is None else _tcp(address)
         self.workers = _positive("workers", workers)
         self.threads = _positive("threads", threads)
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ExperimentError(f"retries must be an integer >= 0; got {retries!r}")
         self.retries = retries
+        self.timeout = timeout
         if self.address is not None and self.workers is not None:
             raise ExperimentError("workers cannot be set for a running Dask scheduler "
                                   f"({self.address}): start as many `dask worker`s as wanted")
@@ -105,7 +108,7 @@ class DaskExecutor(Executor):
             raise ExperimentError("executor 'dask' needs the `distributed` package") from None
         if self.address is not None:
             try:
-                return Client(self.address, timeout="10s"), None
+                return Client(self.address, timeout=self.timeout), None
             except OSError as exc:
                 raise ExperimentError(f"cannot reach the Dask scheduler at {self.address}: "
                                       f"{exc}") from None

@@ -289,7 +289,7 @@ def _unit_sample(method, n, d, seed):
     if method == "lhs":
         from scipy.stats import qmc
 
-        return qmc.LatinHypercube(d=d, seed=np.random.default_rng(seed)).random(n)
+        return qmc.LatinHypercube(d=d, rng=np.random.default_rng(seed)).random(n)
     return np.random.default_rng(seed).random((n, d))
 
 

@@ -129,6 +129,7 @@ BAD = {
     "sample_no_n": (TINY + '[sample]\n"koc.count" = [0, 3]\n', "sample.n", "missing"),
     "sample_bad_method": (TINY + '[sample]\nmethod = "sobol"\nn = 2\n"koc.count" = [0, 3]\n',
                           "sample.method", "'lhs'"),
+    "zero_days": (GRID.replace("days = 25", "days = 0"), "days", "got 0"),
     "unknown_metric": (GRID.replace('"revenue"]', '"revenu"]'), "metrics", "unknown metric"),
     "toml_syntax": (GRID + "x = = 1\n", None, "not valid TOML"),
 }

@@ -144,11 +144,13 @@ def load_sweep(path):
         raise ScenarioError("missing: the base scenario file, e.g. base = "
                             "\"scenarios/baseline.toml\"", file=path, field="base")
     base = load_scenario(path.parent / base_name)
-    fixed = _flat(_get(data, "set", dict, path) or {}, path, "set")
+    base = _override(base, _flat(_get(data, "set", dict, path) or {}, path, "set"), path, "set")
     days = _get(data, "days", int, path)
     if days is not None:
-        fixed["run.days"] = days
-    base = _override(base, fixed, path, "set")
+        try:
+            base = base.with_overrides({"run.days": days})
+        except ScenarioError as exc:
+            raise ScenarioError(exc.message, file=path, field="days") from None
     reps = _int_in(data, "replications", 1, MAX_REPLICATIONS, 1, path)
     seed = _int_in(data, "seed", 0, 2**53 - 1, base.run.seed, path)
     metrics = _metrics(data, path)

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -164,8 +165,13 @@ def test_a_killed_worker_loses_no_run(sweep, serial_table, tmp_path):
             # Kill a worker that is running a task right now (--no-nanny: no restart).
             if done == 3 and not killed:
                 with distributed.Client(address, timeout="30s") as client:
-                    info, busy = client.scheduler_info()["workers"], client.processing()
-                addr = next(a for a in info if busy.get(a))
+                    addr, deadline = None, time.monotonic() + 60
+                    while addr is None and time.monotonic() < deadline:
+                        # Between two tasks a worker may hold none for a moment: look again.
+                        info, busy = client.scheduler_info()["workers"], client.processing()
+                        addr = next((a for a in info if busy.get(a)), None)
+                        time.sleep(0.05)
+                assert addr is not None, "no worker was running a task"
                 victim = procs[1 + int(str(info[addr]["name"])[1:])]
                 os.killpg(victim.pid, signal.SIGKILL)
                 killed.append((victim, busy[addr]))

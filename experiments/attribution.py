@@ -24,7 +24,8 @@ def collect(model):
 
 SCALARS = {"wom_share": "{:.1%}", "k": "{:.3f}", "cycle_time": "{:.0f}",
            "mean_generation": "{:.2f}", "max_generation": "{:.0f}", "share_beyond_1": "{:.1%}",
-           "value_ratio": "{:.3f}", "retention_ratio": "{:.3f}", "hazard_ratio": "{:.3f}",
+           "value_ratio": "{:.3f}", "retention_ratio": "{:.3f}", "churn_ratio": "{:.3f}",
+           "hazard_ratio": "{:.3f}",
            "revenue_rate_ratio": "{:.3f}"}
 
 

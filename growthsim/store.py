@@ -53,8 +53,11 @@ DEFAULT_PATH = "growthsim-results.duckdb"
 SCHEMA_VERSION = 1
 PACKAGE_ROOT = Path(__file__).resolve().parent
 # Parts of the package that only present or store results: editing them cannot change a run.
-RESULT_NEUTRAL_DIRS = ("report/", "dashboard/")
-RESULT_NEUTRAL_FILES = ("cli.py", "store.py")
+# The experiment layer only schedules runs (their seeds and days enter run_id directly), and
+# the others analyse or persist finished models.
+RESULT_NEUTRAL_DIRS = ("report/", "dashboard/", "experiment/")
+RESULT_NEUTRAL_FILES = ("cli.py", "store.py", "checkpoint.py", "validate.py", "targets.py",
+                        "attribution.py")
 # Columns of a tidy daily frame that describe the run (they live in `runs`), not a metric.
 RUN_COLUMNS = ("run_id", "scenario", "replication", "seed")
 TABLES = ("runs", "metrics", "cohorts", "scalars", "meta")
@@ -86,8 +89,11 @@ def code_version():
     """``growthsim.__version__ + "+" +`` 12 hex of a hash of the code that decides results.
 
     The hash covers the bytes of every ``.py`` file under ``growthsim/``, in order
-    of relative path, except ``report/``, ``dashboard/``, ``cli.py`` and
-    ``store.py``, which cannot change a run's numbers. Computed once per process.
+    of relative path, except :data:`RESULT_NEUTRAL_DIRS` (``report/``,
+    ``dashboard/``, ``experiment/``) and :data:`RESULT_NEUTRAL_FILES` (``cli.py``,
+    ``store.py``, ``checkpoint.py``, ``validate.py``, ``targets.py``,
+    ``attribution.py``), which schedule, analyse or persist runs but cannot change
+    a run's numbers. Computed once per process.
 
     Examples
     --------

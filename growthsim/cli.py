@@ -9,6 +9,7 @@ output folder appears only once complete: it is written beside its final place
 and renamed into it.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -245,16 +246,25 @@ def _execute(ctx, command, loaded, out, opts):
 
 def _run_in_store(scenarios, store_path, seed, opts):
     """Every run through the store; a store created here is removed if nothing got into it."""
-    from growthsim import store as gstore
     from growthsim.experiment.stored import run_stored
+
+    with _store_for_runs(store_path) as st:
+        return run_stored(scenarios, opts["replications"], seed=seed,
+                          store=st, workers=opts["workers"], force=opts["force"],
+                          progress=not opts["quiet"] and sys.stderr.isatty())
+
+
+@contextlib.contextmanager
+def _store_for_runs(store_path, resume_hint=""):
+    """The store, open for a command's runs. If the command fails and the store was created
+    here and holds no run, it is removed; Ctrl-C becomes :class:`Interrupted`."""
+    from growthsim import store as gstore
 
     created = not store_path.exists()
     try:
         with gstore.open(store_path) as st:
             try:
-                return run_stored(scenarios, opts["replications"], seed=seed,
-                                  store=st, workers=opts["workers"], force=opts["force"],
-                                  progress=not opts["quiet"] and sys.stderr.isatty())
+                yield st
             except BaseException:
                 if created and st.query("SELECT count(*) AS n FROM runs")["n"].iloc[0] == 0:
                     st.close()
@@ -263,7 +273,7 @@ def _run_in_store(scenarios, store_path, seed, opts):
     except KeyboardInterrupt:
         kept = f"runs finished so far are kept in {store_path}" if store_path.exists() else \
             "nothing was stored"
-        raise Interrupted(f"interrupted; {kept}") from None
+        raise Interrupted(f"interrupted; {kept}{resume_hint}") from None
 
 
 def _remove_store(path):
@@ -625,27 +635,16 @@ def sweep(ctx, sweep_file, executor, workers, store_path, out, force, quiet):
 
 def _sweep_in_store(spec, store_path, executor, workers, force, quiet):
     """As _run_in_store, for a sweep; off a terminal, progress is one line per stored run."""
-    from growthsim import store as gstore
     from growthsim.experiment.sweep import run_sweep
 
     def lines(done, total):
         click.echo(f"growthsim: sweep {spec.name}: {done}/{total} runs stored", err=True)
 
     progress = False if quiet else (True if sys.stderr.isatty() else lines)
-    created = not store_path.exists()
-    try:
-        with gstore.open(store_path) as st:
-            try:
-                return run_sweep(spec, store=st, executor=executor, workers=workers,
-                                 force=force, progress=progress)
-            except BaseException:
-                if created and st.query("SELECT count(*) AS n FROM runs")["n"].iloc[0] == 0:
-                    st.close()
-                    _remove_store(store_path)
-                raise
-    except KeyboardInterrupt:
-        raise Interrupted(f"interrupted; runs finished so far are kept in {store_path}; run "
-                          "the same command again to complete the sweep") from None
+    with _store_for_runs(store_path, "; run the same command again to complete the sweep") \
+            as st:
+        return run_sweep(spec, store=st, executor=executor, workers=workers,
+                         force=force, progress=progress)
 
 
 def _write_sweep(folder, results, store_path, argv):

@@ -744,3 +744,24 @@ def _read_results(folder):
             raise CliError(f"{folder / name}: not a readable Parquet file "
                            f"({type(exc).__name__})") from None
     return frames[0], frames[1], summary
+
+
+# -- commands in growthsim/commands/ --------------------------------------------------------------
+
+def _register_commands():
+    """Add each ``growthsim/commands/<name>.py``'s ``command`` (a click command) to the group.
+
+    Keeps the larger commands (sensitivity, calibrate, optimize, dashboard) in modules of their
+    own; they may import this module's helpers, as it is fully defined by now.
+    """
+    import importlib
+    import pkgutil
+
+    from growthsim import commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        if not info.name.startswith("_"):
+            cli.add_command(importlib.import_module(f"growthsim.commands.{info.name}").command)
+
+
+_register_commands()

@@ -55,7 +55,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent
 # Parts of the package that only present or store results: editing them cannot change a run.
 # The experiment layer only schedules runs (their seeds and days enter run_id directly), and
 # the others analyse or persist finished models.
-RESULT_NEUTRAL_DIRS = ("report/", "dashboard/", "experiment/")
+RESULT_NEUTRAL_DIRS = ("report/", "dashboard/", "experiment/", "commands/")
 RESULT_NEUTRAL_FILES = ("cli.py", "store.py", "checkpoint.py", "validate.py", "targets.py",
                         "attribution.py")
 # Columns of a tidy daily frame that describe the run (they live in `runs`), not a metric.
@@ -90,7 +90,7 @@ def code_version():
 
     The hash covers the bytes of every ``.py`` file under ``growthsim/``, in order
     of relative path, except :data:`RESULT_NEUTRAL_DIRS` (``report/``,
-    ``dashboard/``, ``experiment/``) and :data:`RESULT_NEUTRAL_FILES` (``cli.py``,
+    ``dashboard/``, ``experiment/``, ``commands/``) and :data:`RESULT_NEUTRAL_FILES` (``cli.py``,
     ``store.py``, ``checkpoint.py``, ``validate.py``, ``targets.py``,
     ``attribution.py``), which schedule, analyse or persist runs but cannot change
     a run's numbers. Computed once per process.

@@ -18,7 +18,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ORDER = {"cascade": "bench_cascade_peers.py", "mesa": "bench_model_vs_mesa.py",
          "million": "bench_million.py", "memory": "bench_memory.py",
-         "scaling": "bench_scaling.py", "seeding": "bench_seeding.py"}
+         "scaling": "bench_scaling.py", "seeding": "bench_seeding.py",
+         "sweep": "bench_sweep.py"}
 
 
 def main():

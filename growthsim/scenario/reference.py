@@ -1,4 +1,4 @@
-"""The scenario reference in docs/model.md, generated from the schema and the metrics list.
+"""Scenario and metric references (docs/scenarios.md, docs/model.md), generated from the code.
 
 Every parameter's type, range, unit, default and source is declared once, in
 :mod:`growthsim.scenario.schema`; every output column's definition once, in
@@ -6,16 +6,18 @@ Every parameter's type, range, unit, default and source is declared once, in
 rewrites the generated regions of a document in place, so the docs cannot
 drift from the code::
 
-    python -m growthsim.scenario.reference docs/model.md          # rewrite
-    python -m growthsim.scenario.reference --check docs/model.md  # exit 1 if stale
+    python -m growthsim.scenario.reference docs/model.md docs/scenarios.md  # rewrite
+    python -m growthsim.scenario.reference --check docs/scenarios.md       # exit 1 if stale
 
 A generated region sits between ``<!-- BEGIN GENERATED: name -->`` and
 ``<!-- END GENERATED: name -->``; the regions are ``calibration``,
-``parameters`` and ``metrics`` (:data:`REGIONS`).
+``parameters``, ``metrics`` (docs/model.md) and ``scenarios`` (the whole
+reference in docs/scenarios.md) (:data:`REGIONS`).
 """
 
 import argparse
 import dataclasses
+import inspect
 import re
 import sys
 from pathlib import Path
@@ -320,9 +322,77 @@ def metrics_table():
                   [(", ".join(names), k, text) for names, k, text in rows]) + "\n"
 
 
+def _section_intro(cls):
+    """The first paragraph of a section class's own docstring ('' for dataclass's default)."""
+    doc = cls.__dict__.get("__doc__") or ""
+    if not doc.strip() or doc.startswith(cls.__name__ + "("):
+        return ""  # dataclass writes its signature when the class has no docstring
+    return " ".join(inspect.cleandoc(doc).split("\n\n")[0].split())
+
+
+def _anchor(title):
+    """GitHub's anchor of a heading: lower case, punctuation dropped, spaces to dashes."""
+    return re.sub(r"[^a-z0-9 _-]", "", title.lower()).replace(" ", "-")
+
+
+def scenario_reference():
+    """Markdown reference of every scenario section and field, for docs/scenarios.md.
+
+    One heading per section (``[run]``, ``[population]``, ...; element tables of
+    a list such as ``[[rewards.levels]]`` right after their list), the section's
+    purpose from its class docstring in :mod:`growthsim.scenario.schema`, and one
+    row per field: dotted key, type, allowed range or choices, unit, default,
+    source (FACTS.md ids such as ``C1``, a paper or "modelling choice") and
+    meaning. It closes with the FACTS.md ids and the defaults that cite them
+    (:func:`calibration_table`). Nothing here is written by hand.
+
+    Returns
+    -------
+    str
+
+    See Also
+    --------
+    parameter_tables : the same field rows, as embedded in docs/model.md.
+
+    Examples
+    --------
+    >>> md = scenario_reference()
+    >>> print(md.splitlines()[0])
+    ## Sections
+    >>> print(next(r for r in md.splitlines() if r.startswith("| `run.days` |")))
+    | `run.days` | int | [1, 36,500] | days | `1,826` | 5 years of 365.25 days | Simulated horizon; one tick is one day. |
+    """
+    tables = _tables()
+    lists = {}
+    for _, prefix, cls in tables:
+        for name, tp, _, default in spec(cls):
+            elem = item_type(tp)
+            if elem is not None and dataclasses.is_dataclass(elem) and default:
+                lists[_join(prefix, name) + "[]"] = (elem, default)
+    parts = ["## Sections"]
+    toc, blocks = [], []
+    for title, prefix, cls in tables:
+        head = (f"`[[{prefix[:-2]}]]`" if prefix.endswith("[]") else f"`[{prefix}]`" if prefix
+                else "Top level")
+        n = sum(1 for _, _, meta, _ in spec(cls) if not meta.get("section"))
+        toc.append(f"- [{head}](#{_anchor(head)}): {n} field{'s' * (n != 1)}")
+        block = [f"## {head}"]
+        intro = _section_intro(cls)
+        if intro:
+            block.append(intro)
+        block.append(_section_table(prefix, cls))
+        if prefix in lists:
+            elem, default = lists[prefix]
+            block.append(f"Default `{prefix[:-2]}`:\n\n{_defaults_table(elem, default)}")
+        blocks.append("\n\n".join(block))
+    parts = ["## Sections\n\n" + "\n".join(toc)] + blocks
+    parts.append("## Facts behind the defaults\n\n" + calibration_table().rstrip("\n"))
+    return "\n\n".join(parts) + "\n"
+
+
 #: Generated regions of a document and their renderers.
 REGIONS = {"calibration": calibration_table, "parameters": parameter_tables,
-           "metrics": metrics_table}
+           "metrics": metrics_table, "scenarios": scenario_reference}
 
 
 def _markers(name):
@@ -396,17 +466,18 @@ def update_generated(text, regions=None):
 
 
 def main(argv=None):
-    """Rewrite (or with ``--check`` verify) the generated regions of a Markdown file.
+    """Rewrite (or with ``--check`` verify) the generated regions of Markdown files.
 
     Parameters
     ----------
     argv : list of str, optional
-        ``[--check] PATH``; default ``sys.argv[1:]``.
+        ``[--check] PATH [PATH ...]``; default ``sys.argv[1:]``.
 
     Returns
     -------
     int
-        0 when the file is (now) current; 1 with ``--check`` when it is stale.
+        0 when every file is (now) current; 1 with ``--check`` when one is stale;
+        2 when a file's markers are broken.
 
     Examples
     --------
@@ -423,24 +494,28 @@ def main(argv=None):
     """
     ap = argparse.ArgumentParser(prog="python -m growthsim.scenario.reference",
                                  description=__doc__.splitlines()[0])
-    ap.add_argument("path", type=Path, help="Markdown file with GENERATED markers")
+    ap.add_argument("paths", type=Path, nargs="+", metavar="path",
+                    help="Markdown file with GENERATED markers (docs/model.md, docs/scenarios.md)")
     ap.add_argument("--check", action="store_true",
                     help="do not write; exit 1 if the generated regions are stale")
     args = ap.parse_args(argv)
-    old = args.path.read_text(encoding="utf-8")
-    try:
-        new = update_generated(old)
-    except ValueError as exc:
-        print(f"{args.path}: {exc}", file=sys.stderr)
-        return 2
-    if new == old:
-        return 0
-    if args.check:
-        print(f"{args.path}: generated regions are stale; run "
-              f"python -m growthsim.scenario.reference {args.path}", file=sys.stderr)
-        return 1
-    args.path.write_text(new, encoding="utf-8")
-    return 0
+    status = 0
+    for path in args.paths:
+        old = path.read_text(encoding="utf-8")
+        try:
+            new = update_generated(old)
+        except ValueError as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            return 2
+        if new == old:
+            continue
+        if args.check:
+            print(f"{path}: generated regions are stale; run "
+                  f"python -m growthsim.scenario.reference {path}", file=sys.stderr)
+            status = 1
+            continue
+        path.write_text(new, encoding="utf-8")
+    return status
 
 
 if __name__ == "__main__":

@@ -12,7 +12,35 @@ from typing import get_args, get_origin, get_type_hints
 
 def param(default, lo=None, hi=None, *, unit="", source="", help="", choices=None,
           min_len=None, max_len=None):
-    """Declare a scenario field: a dataclass field whose metadata is its contract."""
+    """Declare a scenario field: a dataclass field whose metadata is its contract.
+
+    Parameters
+    ----------
+    default : object
+        Default value; a list or tuple becomes a tuple default (fields stay immutable).
+    lo, hi : float, optional
+        Inclusive bounds of a number (of each element for a list of numbers).
+    unit, source, help : str
+        Unit, where the default comes from (a FACTS.md id, a paper or "modelling
+        choice") and the meaning; shown in docs/scenarios.md and error messages.
+    choices : tuple of str, optional
+        The allowed values of a text field.
+    min_len, max_len : int, optional
+        Allowed length of a list.
+
+    Returns
+    -------
+    dataclasses.Field
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass, fields
+    >>> @dataclass(frozen=True)
+    ... class Demo:
+    ...     rate: float = param(0.1, 0.0, 1.0, unit="per day", help="A rate.")
+    >>> Demo().rate, fields(Demo)[0].metadata["hi"]
+    (0.1, 1.0)
+    """
     meta = dict(lo=lo, hi=hi, unit=unit, source=source, help=help, choices=choices,
                 min_len=min_len, max_len=max_len)
     if isinstance(default, (list, tuple)):
@@ -21,7 +49,13 @@ def param(default, lo=None, hi=None, *, unit="", source="", help="", choices=Non
 
 
 def section(cls):
-    """A section (sub-table) whose default is its all-defaults instance."""
+    """A section (sub-table) whose default is its all-defaults instance.
+
+    Examples
+    --------
+    >>> Scenario().run == Run()
+    True
+    """
     return field(default_factory=cls, metadata=dict(section=True))
 
 
@@ -39,6 +73,13 @@ EVENT_KINDS = ("campaign", "crisis")
 
 @dataclass(frozen=True)
 class Run:
+    """Horizon, seed and calendar of a run (``[run]``).
+
+    Examples
+    --------
+    >>> Run().days, Run().start_weekday
+    (1826, 'mon')
+    """
     days: int = param(1826, 1, 36_500, unit="days", source="5 years of 365.25 days",
                       help="Simulated horizon; one tick is one day.")
     seed: int = param(1, 0, 2**53, source="modelling choice",
@@ -52,6 +93,14 @@ class Run:
 
 @dataclass(frozen=True)
 class Segment:
+    """One market segment (an element of ``[[population.segments]]``): its share of the market
+    and its multipliers on engagement, sharing, conversion and spending.
+
+    Examples
+    --------
+    >>> DEFAULT_SEGMENTS[0].name, DEFAULT_SEGMENTS[0].share
+    ('gen_z', 0.3)
+    """
     name: str = param("everyone", help="Segment label.")
     share: float = param(1.0, 0.0, 1.0, unit="fraction of people",
                          help="Fraction of the market in this segment.")
@@ -76,6 +125,14 @@ DEFAULT_SEGMENTS = (
 
 @dataclass(frozen=True)
 class Population:
+    """The addressable market (``[population]``): its size, the social graph and the segments.
+
+    Examples
+    --------
+    >>> p = Population()
+    >>> p.n, p.graph, len(p.segments)
+    (1000000, 'circles', 4)
+    """
     n: int = param(1_000_000, 2, 100_000_000, unit="people",
                    help="Addressable market: people on the social graph.")
     graph: str = param("circles", choices=GRAPH_KINDS, source="modelling choice",
@@ -103,6 +160,14 @@ class Population:
 
 @dataclass(frozen=True)
 class Channels:
+    """Where people are and how shares travel (``[channels]``): private groups, short video and
+    notes; reach and conversion multipliers per channel.
+
+    Examples
+    --------
+    >>> Channels().reach_private
+    0.45
+    """
     on_private: float = param(0.9, 0.0, 1.0, unit="fraction of people",
                               help="Share of people in private groups (WeChat-style).")
     on_video: float = param(0.6, 0.0, 1.0, unit="fraction of people",
@@ -134,6 +199,15 @@ class Channels:
 
 @dataclass(frozen=True)
 class Content:
+    """The operator's posting cadence and content mix, reads and interactions, member posts
+    (UGC), fatigue, trust and the daily check-in (``[content]``).
+
+    Examples
+    --------
+    >>> c = Content()
+    >>> c.mix_value + c.mix_interaction + c.mix_promo
+    1.0
+    """
     posts: tuple[float, ...] = param((3, 3, 3, 3, 3, 2, 2), 0.0, 100.0, min_len=7, max_len=7,
                                      unit="posts per day, Monday first",
                                      source="C4, modelling choice",
@@ -228,6 +302,13 @@ class Content:
 
 @dataclass(frozen=True)
 class Sharing:
+    """When and how often active members share (``[sharing]``).
+
+    Examples
+    --------
+    >>> Sharing().p_share
+    0.04
+    """
     share_when: str = param("active", choices=SHARE_WHEN, source="modelling choice",
                             help="'active': active members may share each day; 'daily': every "
                                  "member may share each day (Bass); 'on_join': one share on "
@@ -239,6 +320,13 @@ class Sharing:
 
 @dataclass(frozen=True)
 class Conversion:
+    """How an exposure to a share turns a friend into a member (``[conversion]``).
+
+    Examples
+    --------
+    >>> Conversion().p_convert
+    0.0044
+    """
     p_convert: float = param(0.0044, 0.0, 1.0, unit="probability per exposure",
                              source="W2 (realised WOM joins per exposure ~4x ad joins per "
                                     "impression)",
@@ -258,6 +346,13 @@ class Conversion:
 
 @dataclass(frozen=True)
 class Organic:
+    """People who find the community on their own (``[organic]``), Bass's innovation term.
+
+    Examples
+    --------
+    >>> Organic().p_discover
+    0.01
+    """
     p_discover: float = param(0.01, 0.0, 10.0, unit="per year", source="Bass innovation p "
                               "(Sultan, Farley & Lehmann 1990: mean 0.03)",
                               help="Rate at which a non-member discovers the brand unaided.")
@@ -265,6 +360,13 @@ class Organic:
 
 @dataclass(frozen=True)
 class Ads:
+    """Paid acquisition (``[ads]``): daily budget by phase, price and conversion of impressions.
+
+    Examples
+    --------
+    >>> Ads().daily_budget, Ads().cpm
+    ((1000.0,), 40.0)
+    """
     daily_budget: tuple[float, ...] = param((1_000.0,), 0.0, 1e9, min_len=1, max_len=50,
                                             unit="yuan per day, one value per year",
                                             help="Ad budget; the last value holds afterwards.")
@@ -283,6 +385,14 @@ class Ads:
 
 @dataclass(frozen=True)
 class Level:
+    """One rung of the reward ladder (an element of ``[[rewards.levels]]``): the count that
+    reaches it, the kind of reward, its face value and cost, and the share propensity it adds.
+
+    Examples
+    --------
+    >>> [(lv.threshold, lv.kind) for lv in DEFAULT_LEVELS]
+    [(1, 'coupon'), (3, 'coupon'), (10, 'status')]
+    """
     threshold: int = param(1, 1, 1_000_000, unit="shares or referrals")
     kind: str = param("coupon", choices=REWARD_KINDS, source="R1")
     value: float = param(10.0, 0.0, 1e6, unit="yuan face value")
@@ -300,6 +410,15 @@ DEFAULT_LEVELS = (
 
 @dataclass(frozen=True)
 class Rewards:
+    """The reward programme (``[rewards]``): the ladder, per-share and per-referral rewards,
+    habituation by reward kind, crowding out, goal gradient and loss aversion.
+
+    Examples
+    --------
+    >>> r = Rewards()
+    >>> r.enabled, r.metric, len(r.levels)
+    (True, 'shares', 3)
+    """
     enabled: bool = param(True, help="Switch the reward ladder on or off.")
     metric: str = param("shares", choices=("shares", "referrals"), source="R1",
                         help="What the ladder counts.")
@@ -375,6 +494,14 @@ class Rewards:
 
 @dataclass(frozen=True)
 class Koc:
+    """Key opinion consumers (``[koc]``): how many are signed, how they are chosen, when, at what
+    fee, and how far their shares carry.
+
+    Examples
+    --------
+    >>> Koc().count, Koc().strategy
+    (0, 'degree')
+    """
     count: int = param(0, 0, 1_000_000, unit="KOCs", source="modelling choice",
                        help="Key opinion consumers signed (the five-year plan asks for 100+ "
                             "by year 2).")
@@ -407,6 +534,13 @@ class Koc:
 
 @dataclass(frozen=True)
 class Seeding:
+    """The community on day 0 (``[seeding]``): how many founding members and how they are chosen.
+
+    Examples
+    --------
+    >>> Seeding().initial_members
+    300
+    """
     initial_members: int = param(300, 0, 100_000_000, unit="members",
                                  help="Members on day 0 (the seed community).")
     strategy: str = param("random", choices=SEED_STRATEGIES)
@@ -416,6 +550,13 @@ class Seeding:
 
 @dataclass(frozen=True)
 class Interventions:
+    """Operator interventions on silent members (``[interventions]``): wake-up pushes.
+
+    Examples
+    --------
+    >>> Interventions().wakeup_after
+    7
+    """
     wakeup: bool = param(True, source="E4", help="Push to members after N silent days.")
     wakeup_after: int = param(7, 1, 3_650, unit="silent days", source="E4")
     wakeup_cost: float = param(0.05, 0.0, 1e4, unit="yuan per push")
@@ -425,6 +566,15 @@ class Interventions:
 
 @dataclass(frozen=True)
 class Churn:
+    """Why members leave (``[churn]``): a daily hazard raised by silence, fatigue and low trust,
+    lowered by tier, creating, activity and a referrer still in the community; negative word of
+    mouth from leavers.
+
+    Examples
+    --------
+    >>> Churn().base_hazard
+    0.00023
+    """
     enabled: bool = param(True, help="Switch churn on or off.")
     base_hazard: float = param(0.00023, 0.0, 1.0, unit="per member-day",
                                source="C2 (721 mix: ~15-20% a year; 70% promo: ~2x), E2, W5")
@@ -453,6 +603,13 @@ class Churn:
 
 @dataclass(frozen=True)
 class Purchases:
+    """What members buy (``[purchases]``): purchase chance, basket, uplifts and margin.
+
+    Examples
+    --------
+    >>> Purchases().basket
+    120.0
+    """
     p_purchase: float = param(0.01, 0.0, 1.0, unit="per member-day", source="E2, E5")
     basket: float = param(120.0, 0.0, 1e6, unit="yuan")
     tier_spend: float = param(0.2, 0.0, 10.0, unit="uplift per tier", source="W5")
@@ -462,6 +619,13 @@ class Purchases:
 
 @dataclass(frozen=True)
 class Event:
+    """A scheduled campaign or crisis (an element of ``[[events]]``).
+
+    Examples
+    --------
+    >>> Event(kind="crisis", day=100, trust_shock=0.2).duration
+    7
+    """
     kind: str = param("campaign", choices=EVENT_KINDS)
     day: int = param(0, 0, 36_500, unit="day")
     duration: int = param(7, 1, 3_650, unit="days")
@@ -485,6 +649,14 @@ TARGET_METRICS = ("members_end", "joins", "wom_share", "paid_share", "churned", 
 
 @dataclass(frozen=True)
 class Target:
+    """A goal a run is checked against (an element of ``[[targets]]``; growthsim.targets).
+
+    Examples
+    --------
+    >>> t = Target(name="100k members", metric="members_end", year=3, value=100_000)
+    >>> t.op
+    '>='
+    """
     name: str = param("target", help="Label of the target in reports.")
     metric: str = param("members_end", choices=TARGET_METRICS,
                         help="Yearly figure the target is about (docs/model.md, yearly table).")
@@ -560,7 +732,16 @@ class Scenario:
 
 
 def spec(cls):
-    """Yield ``(name, type, metadata, default)`` for each declared field of a section."""
+    """Yield ``(name, type, metadata, default)`` for each declared field of a section.
+
+    Internal fields (the source file, an attached graph) are skipped.
+
+    Examples
+    --------
+    >>> name, tp, meta, default = next(spec(Run))
+    >>> name, tp, meta["lo"], meta["hi"], default
+    ('days', <class 'int'>, 1, 36500, 1826)
+    """
     hints = get_type_hints(cls)
     for f in fields(cls):
         if f.metadata.get("internal"):
@@ -570,7 +751,13 @@ def spec(cls):
 
 
 def item_type(tp):
-    """Element type of a ``tuple[X, ...]`` annotation, or None."""
+    """Element type of a ``tuple[X, ...]`` annotation, or None.
+
+    Examples
+    --------
+    >>> item_type(tuple[Level, ...]).__name__, item_type(float)
+    ('Level', None)
+    """
     if get_origin(tp) is tuple:
         return get_args(tp)[0]
     return None

@@ -152,6 +152,10 @@ def _common_options(default_out):
             click.option("--store", "store_path", type=click.Path(path_type=Path),
                          default=DEFAULT_STORE, show_default=True, metavar="PATH",
                          help="Results store (DuckDB file; created if missing)."),
+            click.option("--executor", default="processes", show_default=True,
+                         metavar="WHERE",
+                         help="processes, serial, dask (a local Dask cluster) or "
+                              "dask://host:port (a running scheduler)."),
             click.option("--workers", type=click.IntRange(1, 1024), metavar="N",
                          help="Worker processes (default: one per CPU; 1 runs in this "
                               "process). Results do not depend on it."),
@@ -233,6 +237,7 @@ def _execute(ctx, command, loaded, out, opts):
 
     scenarios = {name: sc for name, (sc, _) in loaded.items()}
     seed = opts["seed"] if opts["seed"] is not None else base_seed_of(scenarios, None)
+    _check_executor(opts["executor"], opts["workers"])
     out = _check_out(out)
     store_path = _check_store(opts["store_path"])
     results = _run_in_store(scenarios, store_path, seed, opts)
@@ -244,13 +249,24 @@ def _execute(ctx, command, loaded, out, opts):
     return 0
 
 
+def _check_executor(executor, workers):
+    """A bad --executor fails before anything is created (a CliError naming the option)."""
+    from growthsim.experiment.executors import get_executor
+
+    try:
+        get_executor(executor, workers)
+    except GrowthsimError as exc:
+        raise CliError(f"--executor: {exc}") from None
+
+
 def _run_in_store(scenarios, store_path, seed, opts):
     """Every run through the store; a store created here is removed if nothing got into it."""
     from growthsim.experiment.stored import run_stored
 
     with _store_for_runs(store_path) as st:
-        return run_stored(scenarios, opts["replications"], seed=seed,
-                          store=st, workers=opts["workers"], force=opts["force"],
+        return run_stored(scenarios, opts["replications"], seed=seed, store=st,
+                          executor=opts["executor"], workers=opts["workers"],
+                          force=opts["force"],
                           progress=not opts["quiet"] and sys.stderr.isatty())
 
 
@@ -616,11 +632,10 @@ def sweep(ctx, sweep_file, executor, workers, store_path, out, force, quiet):
       growthsim sweep experiments/sweeps/lhs.toml --executor dask --workers 2
       growthsim sweep experiments/sweeps/lhs.toml --executor dask://127.0.0.1:8786
     """
-    from growthsim.experiment.executors import get_executor
     from growthsim.experiment.sweep import load_sweep
 
     spec = load_sweep(sweep_file)
-    get_executor(executor, workers)  # a bad --executor fails before anything is created
+    _check_executor(executor, workers)
     out = _check_out(out or Path("results") / "sweeps" / _safe_path(spec.name))
     store_path = _check_store(store_path)
     results = _sweep_in_store(spec, store_path, executor, workers, force, quiet)

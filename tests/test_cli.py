@@ -167,6 +167,19 @@ def test_one_worker_and_two_give_identical_tables_equal_to_a_direct_run(first_ru
     pd.testing.assert_frame_equal(stored.reset_index(drop=True), direct, check_exact=True)
 
 
+def test_a_dask_cluster_gives_the_same_tables(first_run, tmp_path, capsys, monkeypatch):
+    work, _ = first_run
+    monkeypatch.chdir(tmp_path)
+    rc, _, err = call(capsys, "run", BASELINE, *TINY, "--executor", "dask", "--workers", "2",
+                      "--no-report", "--out", "dask", "--store", "dask.duckdb")
+    assert rc == 0, err
+    assert list(store_runs(tmp_path / "dask.duckdb")["run_id"]) == \
+        list(store_runs(work / "growthsim-results.duckdb")["run_id"])
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "dask" / "metrics.parquet"),
+                                  pd.read_parquet(work / "out" / "metrics.parquet"),
+                                  check_exact=True)
+
+
 def test_report_rerenders_from_the_folder(first_run, capsys, monkeypatch, tmp_path):
     work, _ = first_run
     monkeypatch.chdir(work)
@@ -256,6 +269,8 @@ BAD = [
     (["run", BASELINE, "--replications", "0"], "'--replications'"),
     (["run", BASELINE, "--seed", "-3"], "'--seed'"),
     (["run", BASELINE, "--workers", "0"], "'--workers'"),
+    (["run", BASELINE, "--executor", "threads"], "--executor: unknown executor 'threads'"),
+    (["run", BASELINE, "--executor", "dask://nohost"], "--executor: a Dask scheduler address"),
     (["run", BASELINE, "--set", "koc.count"], "--set expects KEY=VALUE"),
     (["run", BASELINE, "--set", "koc.cnt=3"], "koc.cnt: unknown key"),
     (["run", BASELINE, "--set", "sharing.p_share=3"], "baseline.toml: sharing.p_share: must be"),

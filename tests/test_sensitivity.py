@@ -58,7 +58,7 @@ def separates(indices, null, strong, index, metric="members_end", ci=True):
 def test_problem_takes_schema_ranges_narrowed_and_flags_integers_and_lists():
     p = problem(tiny(), ["sharing.p_share", "koc.count", STRONG], {"koc.count": (0, 4)})
     assert p["bounds"] == [[0.0, 1.0], [0, 4], [0.0, 1e9]]
-    assert p["integer"] == [False, True, False] and p["listed"] == [False, False, True]
+    assert p["integer"] == [False, True, False] and p["listed"] == [0, 0, 3]  # 3 years
     unit, values = design(p, "sobol", 8, seed=2)
     assert unit.shape == (8 * (3 + 2), 3) and ((unit >= 0) & (unit <= 1)).all()
     counts = values[:, 1]
@@ -69,6 +69,17 @@ def test_problem_takes_schema_ranges_narrowed_and_flags_integers_and_lists():
     assert np.array_equal(unit, again) and not np.array_equal(unit, other)
     morris_unit, _ = design(p, "morris", 4, seed=2)
     assert morris_unit.shape == (4 * (3 + 1), 3)
+
+
+def test_a_list_parameter_gets_the_sampled_value_in_every_item(tmp_path):
+    p = problem(tiny(), ["content.posts"], {"content.posts": (0.5, 6)})
+    assert p["listed"] == [7] and p["bounds"] == [[0.5, 6.0]]
+    with gstore.open(tmp_path / "s.duckdb") as st:
+        res = sensitivity(tiny().with_overrides({"run.days": 10}), ["content.posts"],
+                          ranges={"content.posts": (0.5, 6)}, method="morris", n=2,
+                          metrics=["members_end"], store=st, executor="serial")
+    for (_, over, sc), v in zip(res.runs.sweep.points(), res.samples["content.posts"]):
+        assert sc.content.posts == (v,) * 7 and over["content.posts"] == [v] * 7
 
 
 @pytest.mark.parametrize("params, ranges, needle", [
@@ -124,7 +135,7 @@ def test_morris_tells_a_parameter_without_effect_from_an_influential_one(shared)
     assert len(s) == 3 * (3 + 1) and list(s.columns) == ["point", *PARAMS, "members_end",
                                                          "wom_share"]
     assert s[STRONG].between(0, 150).all() and s["sharing.p_share"].between(0.01, 0.1).all()
-    sc = tiny().with_overrides({STRONG: [float(s.at[0, STRONG])], NULL: float(s.at[0, NULL]),
+    sc = tiny().with_overrides({STRONG: [float(s.at[0, STRONG])] * 3, NULL: float(s.at[0, NULL]),
                                 "sharing.p_share": float(s.at[0, "sharing.p_share"])})
     direct = gs.GrowthModel(sc, seed=int(res.runs.table.at[0, "seed"])).run()
     assert s.at[0, "members_end"] == direct["members"].iloc[-1]

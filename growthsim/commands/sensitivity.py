@@ -153,14 +153,15 @@ def _blamed(fn, *args, **kwargs):
 
 def _dry_run(sc, keys, *, method, n, metrics, ranges, year, replications, seed):
     """Every check of the analysis, without running: problem, size, metrics, year, points."""
-    from growthsim.experiment import sensitivity as S
+    from growthsim.experiment.sensitivity import MAX_POINTS, _check, _year, points_needed, \
+        problem
 
-    n, metrics = S._check(method, n, metrics, replications)
-    prob = S.problem(sc, keys, ranges)
-    total = S.points_needed(method, n, prob["num_vars"])
-    if total > S.MAX_POINTS:
-        raise SensitivityError(f"gives {total:,} points; at most {S.MAX_POINTS:,}", argument="n")
-    S._year(sc, year)
+    n, metrics = _check(method, n, metrics, replications)
+    prob = problem(sc, keys, ranges)
+    total = points_needed(method, n, prob["num_vars"])
+    if total > MAX_POINTS:
+        raise SensitivityError(f"gives {total:,} points; at most {MAX_POINTS:,}", argument="n")
+    _year(sc, year)
 
 
 def _analyse(sc, keys, kwargs, store_path, executor, workers, force, quiet):

@@ -71,9 +71,9 @@ def problem(scenario, params, ranges=None):
     scenario : Scenario
         Only used to check that the keys exist (ranges come from the schema).
     params : sequence of str
-        Dotted keys of numeric parameters (float, int, or a list of numbers such
-        as ``ads.daily_budget``, which is then set to one sampled value for every
-        year).
+        Dotted keys of numeric parameters: float, int, or a list of numbers such
+        as ``ads.daily_budget`` (per year) or ``content.posts`` (per weekday),
+        whose every item is then set to the sampled value.
     ranges : dict of str to (lo, hi), optional
         Narrower ranges; each must lie within the schema's bounds, ``lo < hi``.
 
@@ -83,7 +83,8 @@ def problem(scenario, params, ranges=None):
         ``num_vars, names, bounds`` (as SALib wants them) and ``integer``
         (integer parameters are sampled uniformly over their whole values:
         the unit interval is cut into ``hi - lo + 1`` equal parts) and
-        ``listed`` (list parameters, set to ``[value]``).
+        ``listed`` (list parameters: the scenario's list length, its every item
+        set to the sampled value; 0 for a single value).
 
     Raises
     ------
@@ -118,7 +119,7 @@ def problem(scenario, params, ranges=None):
         lo, hi, tp, is_list = _bounds(key, ranges.get(key))
         bounds.append([lo, hi])
         integer.append(tp is int)
-        listed.append(is_list)
+        listed.append(max(1, len(_value(scenario, key))) if is_list else 0)
     # Whatever the keys, a point must be a valid scenario: try both corners.
     for corner in (0, 1):
         _scenario_at(scenario, params, [b[corner] for b in bounds], listed)
@@ -172,8 +173,15 @@ def _range_of_list(key, value, tp, slo, shi):
     return (int(lo), int(hi), int) if tp is int else (float(lo), float(hi), float)
 
 
+def _value(scenario, key):
+    node = scenario
+    for part in key.split("."):
+        node = getattr(node, part)
+    return node
+
+
 def _scenario_at(scenario, params, values, listed):
-    over = {k: [v] if is_list else v for k, v, is_list in zip(params, values, listed)}
+    over = {k: [v] * length if length else v for k, v, length in zip(params, values, listed)}
     try:
         return scenario.with_overrides(over)
     except ScenarioError as exc:
@@ -336,9 +344,9 @@ def sensitivity(scenario, params, *, method="sobol", n=None, metrics=DEFAULT_MET
 
 def _overrides(prob, row):
     out = {}
-    for key, x, is_int, is_list in zip(prob["names"], row, prob["integer"], prob["listed"]):
+    for key, x, is_int, length in zip(prob["names"], row, prob["integer"], prob["listed"]):
         v = int(x) if is_int else float(x)
-        out[key] = [v] if is_list else v
+        out[key] = [v] * length if length else v
     return out
 
 

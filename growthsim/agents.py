@@ -15,6 +15,15 @@ class PersonView(mesa.Agent):
     ``trust``, ``fatigue``, ``habituation``, ``koc``, ``segment``, ``group``,
     ``joined_day``, ``last_active``, ``shares``, ``referrals``, ``referrer``,
     ``channel``, ``platforms``, ``posts``, ``revenue``.
+
+    Examples
+    --------
+    >>> import growthsim as gs
+    >>> model = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                     "seeding.initial_members": 10}), seed=1)
+    >>> p = PersonView(model, int(model.member_ids()[0]))
+    >>> p.stage, p.channel, 0.0 <= p.trust <= 1.0
+    ('member', 'seed', True)
     """
 
     def __init__(self, model, index):

@@ -54,7 +54,19 @@ def build_graph(scenario, seed):
 
 
 def graph_file_path(scenario):
-    """Where ``population.graph_file`` points: relative to the scenario file, else the cwd."""
+    """Where ``population.graph_file`` points: relative to the scenario file, else the cwd.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, growthsim as gs
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "edges.txt").write_text("0 1\\n1 2\\n2 3\\n")
+    >>> _ = (folder / "s.toml").write_text(
+    ...     '[population]\\nn = 4\\ngraph = "file"\\ngraph_file = "edges.txt"\\n'
+    ...     '[seeding]\\ninitial_members = 1\\n')
+    >>> graph_file_path(gs.load_scenario(folder / "s.toml")) == folder / "edges.txt"
+    True
+    """
     base = Path(scenario.source_file).parent if scenario.source_file else Path.cwd()
     path = Path(scenario.population.graph_file)
     return path if path.is_absolute() else base / path

@@ -71,7 +71,17 @@ class CheckpointError(GrowthsimError):
 
 
 class CheckpointWarning(UserWarning):
-    """A checkpoint written by other growthsim code was loaded."""
+    """A checkpoint written by other growthsim code was loaded.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("written by growthsim 0.0.0+000000000000", CheckpointWarning)
+    >>> caught[0].category.__name__
+    'CheckpointWarning'
+    """
 
 
 # -- saving ---------------------------------------------------------------------------------------
@@ -207,6 +217,18 @@ def read_header(path):
     ------
     CheckpointError
         The file is missing, not a checkpoint, or damaged.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, growthsim as gs
+    >>> model = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300}), seed=1)
+    >>> _ = model.run(days=5)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "day5.npz"
+    >>> _ = save(model, path)
+    >>> h = read_header(path)
+    >>> from growthsim.store import code_version
+    >>> h["model"]["day"], h["scenario"]["population"]["n"], h["code_version"] == code_version()
+    (5, 300, True)
     """
     with _open(path) as zf:
         return _header(zf, path)
@@ -237,6 +259,18 @@ def load(path, *, strict=False, cls=None):
     -----
     CheckpointWarning
         The file was written by other growthsim code (unless ``strict``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, growthsim as gs
+    >>> sc = gs.Scenario().with_overrides({"population.n": 300, "seeding.initial_members": 10})
+    >>> whole = gs.GrowthModel(sc, seed=2).run(days=20)
+    >>> model = gs.GrowthModel(sc, seed=2)
+    >>> _ = model.run(days=8)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "day8.npz"
+    >>> _ = save(model, path)
+    >>> load(path).run(days=12).equals(whole)
+    True
     """
     with _open(path) as zf:
         header = _header(zf, path)

@@ -51,11 +51,25 @@ COMPARE_DISPLAY = ("members_end", "cum_members_end", "joins", "wom_share", "dau_
 
 
 class CliError(GrowthsimError, ValueError):
-    """A bad command-line value: an option, a path or a results folder."""
+    """A bad command-line value: an option, a path or a results folder.
+
+    Examples
+    --------
+    >>> invoke(["run", "scenarios/baseline.toml", "--days", "0", "--quiet"])
+    2
+    >>> issubclass(CliError, GrowthsimError)
+    True
+    """
 
 
 class Interrupted(Exception):
-    """Ctrl-C during a command, after its cleanup; ``main`` turns it into exit status 130."""
+    """Ctrl-C during a command, after its cleanup; ``main`` turns it into exit status 130.
+
+    Examples
+    --------
+    >>> issubclass(Interrupted, GrowthsimError), issubclass(Interrupted, KeyboardInterrupt)
+    (False, False)
+    """
 
 
 # -- entry point ----------------------------------------------------------------------------------
@@ -64,6 +78,15 @@ def main(argv=None):
     """Run the command line (``growthsim`` and ``python -m growthsim``) and exit.
 
     User errors print one line and exit 2, never a traceback.
+
+    Examples
+    --------
+    >>> try:
+    ...     main(["--version"])
+    ... except SystemExit as done:
+    ...     print("exit status", done.code)
+    growthsim, version ...
+    exit status 0
     """
     sys.exit(invoke(argv))
 
@@ -499,6 +522,18 @@ def yearly_summary(results, scenario=None, level=0.95):
     -------
     pandas.DataFrame of str
         Index ``year``; the columns of :data:`YEARLY_DISPLAY`.
+
+    Examples
+    --------
+    >>> import tempfile, growthsim as gs
+    >>> from growthsim import store
+    >>> from growthsim.experiment.stored import run_stored
+    >>> sc = gs.Scenario().with_overrides({"name": "tiny", "population.n": 300, "run.days": 400})
+    >>> with tempfile.TemporaryDirectory() as d, store.open(f"{d}/r.duckdb") as st:
+    ...     res = run_stored([sc], 2, seed=1, store=st, executor="serial", progress=False)
+    >>> t = yearly_summary(res)
+    >>> t.index.tolist(), "±" in t.iloc[0, 0]
+    ([1, 2], True)
     """
     import pandas as pd
 
@@ -532,6 +567,22 @@ def comparison_table(comparison, metrics=COMPARE_DISPLAY):
         :meth:`StoredResults.differences` with ``outcome`` and ``verdict``
         (:func:`growthsim.report.verdict.verdicts`).
     metrics : sequence of str
+
+    Examples
+    --------
+    >>> import tempfile, growthsim as gs
+    >>> from growthsim import store
+    >>> from growthsim.experiment.stored import run_stored
+    >>> from growthsim.report.verdict import verdicts
+    >>> base = gs.Scenario().with_overrides({"name": "base", "population.n": 300,
+    ...                                     "run.days": 60})
+    >>> more = base.with_overrides({"name": "more", "sharing.p_share": 0.3})
+    >>> with tempfile.TemporaryDirectory() as d, store.open(f"{d}/r.duckdb") as st:
+    ...     res = run_stored([base, more], 3, seed=1, store=st, executor="serial",
+    ...                      progress=False)
+    >>> t = comparison_table(verdicts(res.differences(), "base"), metrics=("members_end",))
+    >>> t.columns[:3].tolist(), t["scenario"].tolist()
+    (['scenario', 'metric', 'base'], ['more'])
     """
     import pandas as pd
 

@@ -6,6 +6,18 @@ class GrowthsimError(Exception):
 
     The command line prints these as one line and exits with status 2,
     without a traceback.
+
+    Examples
+    --------
+    >>> from growthsim.errors import GrowthsimError, ScenarioError
+    >>> issubclass(ScenarioError, GrowthsimError)
+    True
+    >>> import growthsim as gs
+    >>> try:
+    ...     gs.Scenario().with_overrides({"population.n": -5})
+    ... except GrowthsimError as err:
+    ...     print(type(err).__name__)
+    ScenarioError
     """
 
 

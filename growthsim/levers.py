@@ -174,7 +174,13 @@ def festival_calendar(years=5, start="2026-01-01", anniversary="09-01", days=Non
 
 
 def start_weekday(start):
-    """The ``run.start_weekday`` of a calendar date (``"mon"`` ... ``"sun"``)."""
+    """The ``run.start_weekday`` of a calendar date (``"mon"`` ... ``"sun"``).
+
+    Examples
+    --------
+    >>> start_weekday("2026-01-01")
+    'thu'
+    """
     return WEEKDAY_NAMES[_date(start).weekday()]
 
 
@@ -273,7 +279,17 @@ def apply(scenario, *, ladder=None, koc=None, cadence=None, name=None):
 
 
 def scenario_toml(kind, name):
-    """The text of the scenario-library file of one design (extends ../baseline.toml)."""
+    """The text of the scenario-library file of one design (extends ../baseline.toml).
+
+    Examples
+    --------
+    >>> text = scenario_toml("ladder", "badges_only")
+    >>> print(text.splitlines()[2])
+    extends = "../baseline.toml"
+    >>> import tomllib
+    >>> tomllib.loads(text)["rewards"]["levels"][0]["kind"]
+    'badge'
+    """
     import tomli_w
 
     d = design(kind, name)
@@ -300,6 +316,14 @@ def write_library(folder, check=False):
     """Write (or with ``check``, compare) every design's file under ``folder``.
 
     Returns the paths that were out of date.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> written = write_library(folder)
+    >>> len(written) == sum(len(t) for t in KINDS.values()), write_library(folder, check=True)
+    (True, [])
     """
     from pathlib import Path
 

@@ -354,6 +354,14 @@ def resolve(scenario, graph, seed):
 
     The graph is the one given, else the one attached to the scenario, else
     the scenario's generator or edge-list file.
+
+    Examples
+    --------
+    >>> import growthsim as gs
+    >>> from growthsim.graphs import ring
+    >>> sc, graph = resolve(gs.Scenario(), ring(100, 4), seed=9)
+    >>> sc.run.seed, graph.n
+    (9, 100)
     """
     scenario = Scenario() if scenario is None else scenario
     if seed is not None:

@@ -14,7 +14,16 @@ SHARE_MODES = {"active": L.SHARE_ACTIVE, "daily": L.SHARE_DAILY, "on_join": L.SH
 
 
 def pack_params(sc, n, complete):
-    """Constant parameter vector ``P`` of a scenario (see layout.P_*)."""
+    """Constant parameter vector ``P`` of a scenario (see layout.P_*).
+
+    Examples
+    --------
+    >>> from growthsim.scenario import Scenario
+    >>> from growthsim.kernels import layout as L
+    >>> P = pack_params(Scenario(), n=1_000, complete=False)
+    >>> float(P[L.P_P_SHARE]), float(P[L.P_N])
+    (0.04, 1000.0)
+    """
     P = np.zeros(L.N_P)
     ch, co, cv, rw, cu = sc.channels, sc.content, sc.conversion, sc.rewards, sc.churn
     values = {
@@ -64,7 +73,16 @@ def pack_params(sc, n, complete):
 
 
 def pack_segments(sc):
-    """Segment matrix ``SEG`` (rows: segments; columns: layout.SEG_*)."""
+    """Segment matrix ``SEG`` (rows: segments; columns: layout.SEG_*).
+
+    Examples
+    --------
+    >>> from growthsim.scenario import Scenario
+    >>> from growthsim.kernels import layout as L
+    >>> SEG = pack_segments(Scenario())
+    >>> SEG.shape[0], float(SEG[0, L.SEG_SHARE])   # gen_z's share propensity
+    (4, 1.3)
+    """
     segs = sc.population.segments
     SEG = np.zeros((len(segs), L.N_SEG_COLS))
     for k, s in enumerate(segs):
@@ -73,7 +91,16 @@ def pack_segments(sc):
 
 
 def pack_levels(sc):
-    """Ladder matrix ``LEV`` (rows: levels; columns: layout.LEV_*)."""
+    """Ladder matrix ``LEV`` (rows: levels; columns: layout.LEV_*).
+
+    Examples
+    --------
+    >>> from growthsim.scenario import Scenario
+    >>> from growthsim.kernels import layout as L
+    >>> LEV = pack_levels(Scenario())
+    >>> LEV.shape[0], LEV[:, L.LEV_THRESHOLD].tolist()
+    (3, [1.0, 3.0, 10.0])
+    """
     levels = sc.rewards.levels if sc.rewards.enabled else ()
     LEV = np.zeros((len(levels), L.N_LEV_COLS))
     for k, lv in enumerate(levels):

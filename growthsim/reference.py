@@ -80,25 +80,56 @@ def int_power(a, b):
 
 
 def other(u, s, n):
-    """A person drawn uniformly among the n - 1 people other than ``s`` (``u`` uniform)."""
+    """A person drawn uniformly among the n - 1 people other than ``s`` (``u`` uniform).
+
+    Examples
+    --------
+    >>> [other(u, 2, 5) for u in (0.0, 0.3, 0.6, 0.99)]
+    [0, 1, 3, 4]
+    """
     j = int(u * (n - 1))
     return j + 1 if j >= s else j
 
 
 def named(vector, names):
-    """A packed parameter vector as a namespace: ``P[L.P_P_SHARE]`` -> ``p.p_share``."""
+    """A packed parameter vector as a namespace: ``P[L.P_P_SHARE]`` -> ``p.p_share``.
+
+    Examples
+    --------
+    >>> from growthsim.population import pack_params
+    >>> from growthsim.scenario import Scenario
+    >>> p = named(pack_params(Scenario(), 1_000, False), L._P_NAMES)
+    >>> p.p_share, p.n
+    (0.04, 1000.0)
+    """
     return SimpleNamespace(**{name.lower(): float(vector[k]) for k, name in enumerate(names)})
 
 
 def segment_rows(SEG):
-    """Segment matrix rows as namespaces (engagement, share, conversion, spend, trust0)."""
+    """Segment matrix rows as namespaces (engagement, share, conversion, spend, trust0).
+
+    Examples
+    --------
+    >>> from growthsim.population import pack_segments
+    >>> from growthsim.scenario import Scenario
+    >>> [round(s.share, 2) for s in segment_rows(pack_segments(Scenario()))]
+    [1.3, 1.0, 0.7, 1.2]
+    """
     return [SimpleNamespace(engagement=float(r[L.SEG_ENGAGEMENT]), share=float(r[L.SEG_SHARE]),
                             conversion=float(r[L.SEG_CONVERSION]), spend=float(r[L.SEG_SPEND]),
                             trust0=float(r[L.SEG_TRUST0])) for r in SEG]
 
 
 def level_rows(LEV):
-    """Ladder rows as namespaces (threshold, cost, boost, habituation factor of the kind)."""
+    """Ladder rows as namespaces (threshold, cost, boost, habituation factor of the kind).
+
+    Examples
+    --------
+    >>> from growthsim.population import pack_levels
+    >>> from growthsim.scenario import Scenario
+    >>> [lv.threshold for lv in level_rows(pack_levels(Scenario()))]
+    [1.0, 3.0, 10.0]
+    """
     return [SimpleNamespace(threshold=float(r[L.LEV_THRESHOLD]), cost=float(r[L.LEV_COST]),
                             boost=float(r[L.LEV_BOOST]), hab=float(r[L.LEV_HAB])) for r in LEV]
 
@@ -113,6 +144,15 @@ class Person(mesa.Agent):
     ``reads_today`` or ``share_today``), so :meth:`ReferenceModel.to_arrays` is a plain copy.
     ``friends`` lists ``(person, tie strength, multiplicity)`` in the graph's row order and
     ``followers`` the people who see this person's video shares.
+
+    Examples
+    --------
+    >>> import growthsim as gs
+    >>> sc = gs.Scenario().with_overrides({"population.n": 400, "seeding.initial_members": 5})
+    >>> twin = ReferenceModel(sc, seed=1)
+    >>> person = twin.people[0]
+    >>> person.index, person.stage in (L.UNAWARE, L.MEMBER), len(person.friends) > 0
+    (0, True, True)
     """
 
     def __init__(self, model, index):
@@ -474,6 +514,15 @@ class ReferenceModel(mesa.Model):
     graph : SocialGraph, optional
     seed : int, optional
         As for :class:`GrowthModel`.
+
+    Examples
+    --------
+    >>> import growthsim as gs
+    >>> sc = gs.Scenario().with_overrides({"population.n": 400, "seeding.initial_members": 5})
+    >>> twin = ReferenceModel(sc, seed=1).run(days=10)
+    >>> fast = gs.GrowthModel(sc, seed=1).run(days=10)
+    >>> bool((twin["members"].to_numpy() == fast["members"].to_numpy()).all())
+    True
     """
 
     # Non-kernel helpers shared with GrowthModel: they read only n, graph, scenario,

@@ -80,7 +80,19 @@ _WIDTH = {"BOOLEAN": 0, "BIGINT": 1, "DOUBLE": 2}
 
 
 class StoreError(GrowthsimError):
-    """The results store cannot be opened or cannot do what was asked (one-line message)."""
+    """The results store cannot be opened or cannot do what was asked (one-line message).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "not-a-store.duckdb"
+    >>> _ = path.write_text("hello")
+    >>> try:
+    ...     open(path)
+    ... except StoreError as err:
+    ...     print(str(err).startswith(str(path)))
+    True
+    """
 
 
 # -- identity of a run --------------------------------------------------------------------------

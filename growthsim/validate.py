@@ -69,6 +69,12 @@ def bass_check(n, p, q, horizon, runs, tolerance, years=None):
 
     ``horizon`` years are simulated ``runs`` times (seeds 1, 2, ...);
     ``years`` (default every year) are compared.
+
+    Examples
+    --------
+    >>> t = bass_check(n=2_000, p=0.2, q=0.0, horizon=1, runs=1, tolerance=0.05)
+    >>> t[["quantity", "ok"]].values.tolist()
+    [['adoption share at year 1', True]]
     """
     import growthsim as gs
     from growthsim import presets
@@ -88,6 +94,14 @@ def erdos_renyi_check(n, c, T, outbreaks, tries, tolerance):
 
     Seeds 0, 1, ... until ``outbreaks`` outbreaks above 5% of n (at most
     ``tries`` seeds); fails if fewer than half of them were found.
+
+    Examples
+    --------
+    >>> t = erdos_renyi_check(n=2_000, c=4.0, T=0.5, outbreaks=3, tries=10, tolerance=0.06)
+    >>> t.columns.tolist()
+    ['model', 'quantity', 'predicted', 'simulated', 'tolerance', 'ok']
+    >>> bool(t["ok"].all())
+    True
     """
     import growthsim as gs
     from growthsim import presets
@@ -107,7 +121,14 @@ def erdos_renyi_check(n, c, T, outbreaks, tries, tolerance):
 
 
 def subcritical_check(n, c, T, runs):
-    """Below c T = 1 there is no large outbreak: the largest of ``runs`` cascades stays under 1%."""
+    """Below c T = 1 there is no large outbreak: the largest of ``runs`` cascades stays under 1%.
+
+    Examples
+    --------
+    >>> t = subcritical_check(n=5_000, c=2.0, T=0.4, runs=2)
+    >>> bool(t["ok"].all()), float(t["predicted"].iloc[0])
+    (True, 0.0)
+    """
     import growthsim as gs
     from growthsim import presets
 
@@ -119,7 +140,13 @@ def subcritical_check(n, c, T, runs):
 
 
 def ring_check(n=60):
-    """Independent cascade with p = 1 on a ring reaches everyone (share 1, exactly)."""
+    """Independent cascade with p = 1 on a ring reaches everyone (share 1, exactly).
+
+    Examples
+    --------
+    >>> ring_check(n=30)[["predicted", "simulated", "ok"]].values.tolist()
+    [[1.0, 1.0, True]]
+    """
     import growthsim as gs
     from growthsim import presets
     from growthsim.graphs import ring

@@ -99,6 +99,17 @@ class Comparison:
         Per scenario, in the order given; also ``comparison[name]``.
     baseline : str
         Default baseline of :meth:`differences` (the first scenario).
+
+    Examples
+    --------
+    >>> import growthsim as gs
+    >>> base = gs.Scenario().with_overrides({"name": "base", "population.n": 300})
+    >>> cmp = compare([base, base.with_overrides({"name": "no_ads", "ads.daily_budget": [0.0]})],
+    ...               reps=2, seed=1, days=30)
+    >>> cmp.baseline, cmp.reps, list(cmp.names)
+    ('base', 2, ['base', 'no_ads'])
+    >>> cmp["no_ads"].seeds == cmp.seeds
+    True
     """
 
     def __init__(self, replications, baseline=None):

@@ -31,7 +31,13 @@ class ExperimentError(GrowthsimError, ValueError):
 
 
 def cpu_count():
-    """CPUs this process may use (its affinity mask where the OS has one)."""
+    """CPUs this process may use (its affinity mask where the OS has one).
+
+    Examples
+    --------
+    >>> cpu_count() >= 1
+    True
+    """
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS, Windows
@@ -39,7 +45,16 @@ def cpu_count():
 
 
 class Executor:
-    """Runs independent tasks; subclasses define :meth:`imap`."""
+    """Runs independent tasks; subclasses define :meth:`imap`.
+
+    Examples
+    --------
+    >>> class Squares(Executor):
+    ...     def imap(self, fn, shared, tasks):
+    ...         return (fn(shared, t) for t in tasks)
+    >>> list(Squares().imap(lambda shared, t: shared * t * t, 2, [1, 2, 3]))
+    [2, 8, 18]
+    """
 
     name = "executor"
 
@@ -83,6 +98,14 @@ class ProcessExecutor(Executor):
     -----
     ``fn`` must be a top-level (importable) function and ``shared`` picklable;
     a clear :class:`ExperimentError` says so otherwise.
+
+    Examples
+    --------
+    >>> ex = ProcessExecutor(workers=2, threads=1)
+    >>> ex.workers, ex.threads
+    (2, 1)
+    >>> get_executor("processes", workers=2).workers
+    2
     """
 
     name = "processes"

@@ -54,7 +54,17 @@ def replication_seeds(base_seed, reps):
 
 
 def check_reps(reps):
-    """``reps`` as an int, or a clear error if it is not an integer >= 1."""
+    """``reps`` as an int, or a clear error if it is not an integer >= 1.
+
+    Examples
+    --------
+    >>> check_reps(3)
+    3
+    >>> check_reps(0)
+    Traceback (most recent call last):
+    ...
+    growthsim.experiment.executors.ExperimentError: reps must be an integer >= 1; got 0
+    """
     if isinstance(reps, bool) or not isinstance(reps, numbers.Integral) or reps < 1:
         raise ExperimentError(f"reps must be an integer >= 1; got {reps!r}")
     return int(reps)
@@ -107,6 +117,18 @@ def replicate(scenario, reps=10, *, seed=None, days=None, executor="serial", wor
 
 
 def scenario_name(scenario):
+    """The name a scenario is filed under, or a clear error if it is not a Scenario.
+
+    Examples
+    --------
+    >>> import growthsim as gs
+    >>> scenario_name(gs.Scenario().with_overrides({"name": "ladder"}))
+    'ladder'
+    >>> scenario_name("ladder.toml")
+    Traceback (most recent call last):
+    ...
+    growthsim.experiment.executors.ExperimentError: expected a growthsim Scenario; got str
+    """
     if not isinstance(scenario, Scenario):
         raise ExperimentError(f"expected a growthsim Scenario; got {type(scenario).__name__}")
     return scenario.name
@@ -114,7 +136,17 @@ def scenario_name(scenario):
 
 def run_scenarios(scenarios, reps, *, seed=None, days=None, executor="serial", workers=None,
                   collect=None, progress=False):
-    """Every scenario of a dict name -> Scenario under the same seeds, as Replications."""
+    """Every scenario of a dict name -> Scenario under the same seeds, as Replications.
+
+    Examples
+    --------
+    >>> import growthsim as gs
+    >>> a = gs.Scenario().with_overrides({"population.n": 300})
+    >>> runs = run_scenarios({"a": a, "b": a.with_overrides({"sharing.p_share": 0.2})}, 2,
+    ...                      seed=1, days=20)
+    >>> list(runs), runs["a"].seeds == runs["b"].seeds
+    (['a', 'b'], True)
+    """
     reps = check_reps(reps)
     if collect is not None and not callable(collect):
         raise ExperimentError(f"collect must be callable; got {type(collect).__name__}")
@@ -170,6 +202,14 @@ def run_replication(shared, task):
     ``shared`` is ``(scenarios, collect)``; ``task`` is
     ``(scenario index, replication, seed)``. Top-level so worker processes
     can import it.
+
+    Examples
+    --------
+    >>> import growthsim as gs
+    >>> sc = gs.Scenario().with_overrides({"population.n": 300, "run.days": 10})
+    >>> daily, collected = run_replication(((sc,), None), (0, 0, 5))
+    >>> daily.equals(gs.GrowthModel(sc, seed=5).run()), collected
+    (True, {})
     """
     from growthsim.model import GrowthModel
 
@@ -206,6 +246,15 @@ class Replications:
         The seed the run seeds were derived from.
     collected : list of dict
         What ``collect`` returned, one dict per replication (empty dicts without it).
+
+    Examples
+    --------
+    >>> import growthsim as gs
+    >>> reps = replicate(gs.Scenario().with_overrides({"population.n": 300}), 2, seed=1, days=30)
+    >>> reps.reps, reps.seeds == replication_seeds(1, 2), len(reps.daily)
+    (2, True, 60)
+    >>> reps.yearly()["year"].unique().tolist()
+    [1]
     """
 
     def __init__(self, scenario, seeds, frames, collected, base_seed=None):

@@ -50,7 +50,13 @@ _KEYS = ["scenario", "replication", "seed"]
 
 
 class RunFailedError(RuntimeError):
-    """A run crashed (a bug, not bad input); the store records it as failed."""
+    """A run crashed (a bug, not bad input); the store records it as failed.
+
+    Examples
+    --------
+    >>> issubclass(RunFailedError, RuntimeError)
+    True
+    """
 
 
 def run_stored(scenarios, reps, *, seed=None, days=None, store, executor="processes",
@@ -131,7 +137,15 @@ def run_stored(scenarios, reps, *, seed=None, days=None, store, executor="proces
 
 
 def base_seed_of(named, seed=None):
-    """The base seed of common replications: ``seed``, else the scenarios' one ``run.seed``."""
+    """The base seed of common replications: ``seed``, else the scenarios' one ``run.seed``.
+
+    Examples
+    --------
+    >>> import growthsim as gs
+    >>> a = gs.Scenario().with_overrides({"run.seed": 7})
+    >>> base_seed_of({"a": a, "b": a}), base_seed_of({"a": a}, seed=3)
+    (7, 3)
+    """
     if seed is not None:
         return seed
     bases = {sc.run.seed for sc in named.values()}
@@ -215,6 +229,14 @@ def run_one(scenarios, task):
     returned as ``status="bad_input"`` and a crash as ``status="failed"``
     with its traceback, so the caller knows which run they belong to.
     Top-level so worker processes can import it.
+
+    Examples
+    --------
+    >>> import growthsim as gs
+    >>> sc = gs.Scenario().with_overrides({"population.n": 300, "run.days": 10})
+    >>> out = run_one((sc,), (0, 0, 5))
+    >>> out["status"], len(out["daily"])
+    ('ok', 10)
     """
     from growthsim.model import GrowthModel
 
@@ -258,6 +280,16 @@ class StoredResults:
     columns : dict of str to list of str
         Each scenario's metric columns (``daily`` has their union: a scenario
         whose ladder has fewer tiers reads NaN in the others' ``tier_*``).
+
+    Examples
+    --------
+    >>> import tempfile, growthsim as gs
+    >>> from growthsim import store
+    >>> sc = gs.Scenario().with_overrides({"name": "tiny", "population.n": 300, "run.days": 30})
+    >>> with tempfile.TemporaryDirectory() as d, store.open(f"{d}/r.duckdb") as st:
+    ...     res = run_stored([sc], 2, seed=1, store=st, executor="serial", progress=False)
+    >>> res.names, res.computed, len(res.daily), res.final()["replication"].tolist()
+    (('tiny',), 2, 60, [0, 1])
     """
 
     def __init__(self, scenarios, runs, daily, cohorts, *, base_seed=None, computed=0,
@@ -485,6 +517,17 @@ def summary_record(results, files=None, level=0.95):
     list of dict
         One entry per scenario: ``file, name, scenario_hash, days, base_seed,
         replications, means, final_means``.
+
+    Examples
+    --------
+    >>> import tempfile, growthsim as gs
+    >>> from growthsim import store
+    >>> sc = gs.Scenario().with_overrides({"name": "tiny", "population.n": 300, "run.days": 30})
+    >>> with tempfile.TemporaryDirectory() as d, store.open(f"{d}/r.duckdb") as st:
+    ...     res = run_stored([sc], 2, seed=1, store=st, executor="serial", progress=False)
+    >>> (rec,) = summary_record(res)
+    >>> rec["name"], rec["days"], [r["replication"] for r in rec["replications"]]
+    ('tiny', 30, [0, 1])
     """
     from growthsim.store import scenario_hash
 

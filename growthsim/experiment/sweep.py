@@ -65,6 +65,14 @@ class Sweep:
     metrics : tuple of str
         Final figures kept in the results table (:data:`FINAL_COLUMNS`).
     description : str
+
+    Examples
+    --------
+    >>> sw = load_sweep("experiments/sweeps/p_share.toml")
+    >>> sw.name, sw.params, len(sw), sw.replications
+    ('p_share', ('sharing.p_share', 'rewards.enabled'), 8, 3)
+    >>> sw.overrides[0]
+    {'sharing.p_share': 0.05, 'rewards.enabled': True}
     """
 
     name: str
@@ -352,6 +360,18 @@ class SweepResults:
         parameters, ``replication, seed, run_id`` and the sweep's metrics.
     computed, reused : int
         Runs computed by this call / found in the store.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from growthsim import store as gstore
+    >>> sw = load_sweep("experiments/sweeps/p_share.toml")
+    >>> sw = dataclasses.replace(sw, base=sw.base.with_overrides(
+    ...     {"population.n": 300, "run.days": 20}), overrides=sw.overrides[:2], replications=2)
+    >>> with tempfile.TemporaryDirectory() as d, gstore.open(f"{d}/s.duckdb") as st:
+    ...     res = run_sweep(sw, store=st, executor="serial")
+    >>> res.computed, len(res.table), res.summary()["point"].tolist()
+    (4, 4, ['p000', 'p001'])
     """
 
     def __init__(self, sweep, stored):
@@ -477,6 +497,15 @@ def plot_sweep(table, params, metrics, folder):
     """One PNG per metric and swept parameter: every run, and the mean per value, in ``folder``.
 
     Returns the file names written. Uses matplotlib's object API (no pyplot state).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"point": ["p0", "p0", "p1", "p1"], "sharing.p_share": [0.1, 0.1, 0.2, 0.2],
+    ...                       "replication": [0, 1, 0, 1], "members": [10, 12, 20, 22]})
+    >>> plot_sweep(table, ["sharing.p_share"], ["members"], tempfile.mkdtemp())
+    ['members__sharing_p_share.png']
     """
     from matplotlib.figure import Figure
 

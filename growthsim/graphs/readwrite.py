@@ -21,7 +21,19 @@ __all__ = ["GraphFormatError", "read_edgelist", "read_node_labels", "write_edgel
 
 
 class GraphFormatError(ValueError):
-    """A graph or label file that cannot be read; the message names ``file:line``."""
+    """A graph or label file that cannot be read; the message names ``file:line``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "edges.txt"
+    >>> _ = path.write_text("0 1\\n1 two\\n")
+    >>> try:
+    ...     read_edgelist(path)
+    ... except GraphFormatError as err:
+    ...     print(str(err).split(":")[-2].strip())
+    2
+    """
 
 
 # -- byte-level parsing ---------------------------------------------------------------------

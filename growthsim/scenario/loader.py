@@ -199,7 +199,18 @@ def _show(value, limit=60):
 
 
 def from_dict(data, *, file=None, cls=Scenario, prefix=""):
-    """Validate a nested dict against a schema section and build it."""
+    """Validate a nested dict against a schema section and build it.
+
+    Examples
+    --------
+    >>> sc = from_dict({"name": "demo", "population": {"n": 5_000}})
+    >>> sc.name, sc.population.n, sc.population.graph
+    ('demo', 5000, 'circles')
+    >>> from_dict({"population": {"n": 1}})
+    Traceback (most recent call last):
+    ...
+    growthsim.errors.ScenarioError: population.n: must be ...
+    """
     if not isinstance(data, dict):
         raise ScenarioError(f"must be a table; got {_show(data)}", file=file,
                             field=prefix or None)
@@ -385,7 +396,16 @@ _RULES = {"Content": _content_rules, "Population": _population_rules,
 
 
 def to_dict(obj):
-    """Nested plain dict of a scenario (or section), TOML-ready."""
+    """Nested plain dict of a scenario (or section), TOML-ready.
+
+    Examples
+    --------
+    >>> d = to_dict(Scenario())
+    >>> d["population"]["n"], d["rewards"]["levels"][0]["kind"]
+    (1000000, 'coupon')
+    >>> from_dict(d) == Scenario()
+    True
+    """
     out = {}
     for name, tp, meta, _ in spec(type(obj)):
         value = getattr(obj, name)

@@ -97,14 +97,12 @@ def _write(folder, final, result, store_path, argv):
 
 
 def _print(result, out, store_path):
-    from growthsim.experiment.optimize import finalists_table
-
     spec = result.spec
     stages = " -> ".join(f"{s['candidates']} x {s['replications']}" for s in result.stages)
     click.echo(f"{spec.name}: {len(spec)} candidates; stages (candidates x replications): "
                f"{stages}")
     click.echo("")
-    click.echo(finalists_table(result))
+    click.echo(result.finalists_text())
     click.echo("")
     click.echo(click.wrap_text(result.verdict(), width=100))
     click.echo("")

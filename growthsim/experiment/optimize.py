@@ -84,7 +84,13 @@ LEVEL = 0.95
 
 @dataclasses.dataclass(frozen=True)
 class Objective:
-    """What to optimise: a yearly figure of one year, to maximise or minimise."""
+    """What to optimise: a yearly figure of one year, to maximise or minimise.
+
+    Examples
+    --------
+    >>> Objective("ltv_cac_end", year=3).label
+    'ltv_cac_end in year 3'
+    """
 
     metric: str
     year: int
@@ -97,7 +103,13 @@ class Objective:
 
 @dataclasses.dataclass(frozen=True)
 class Budget:
-    """A ceiling on spend: yearly spend figures added up over the run or in one year."""
+    """A ceiling on spend: yearly spend figures added up over the run or in one year.
+
+    Examples
+    --------
+    >>> Budget(("ad_cost", "koc_cost"), 5e5).label, Budget(year=2).label
+    ('ad_cost + koc_cost over the run', 'acquisition_cost in year 2')
+    """
 
     metrics: tuple = ("acquisition_cost",)
     max: float = math.inf
@@ -117,6 +129,12 @@ class Candidate:
     ``settings`` maps each lever to its value as written (a design's name for
     ``ladder``/``koc_plan``/``cadence``); ``overrides`` are the dotted
     scenario overrides they amount to.
+
+    Examples
+    --------
+    >>> c = load_optimization("experiments/optimize/quick.toml").candidates[4]
+    >>> c.describe(), c.overrides["rewards.levels"][0]["kind"], c.overrides["koc.count"]
+    ('ladder=badges_only, koc.count=5', 'badge', 5)
     """
 
     id: str
@@ -152,6 +170,15 @@ class Optimization:
         "halving" (successive halving) or "full" (every candidate, all replications).
     keep : float
         Fraction of candidates kept after each halving stage.
+
+    Examples
+    --------
+    >>> opt = load_optimization("experiments/optimize/quick.toml")
+    >>> opt
+    Optimization('quick': 12 candidates over ladder, koc.count; max members_end in year 1;
+    budget acquisition_cost over the run <= 30k)
+    >>> opt.scenario("c005").koc.count, opt.scenario("c005").name
+    (15, 'quick/c005')
     """
 
     name: str
@@ -585,7 +612,7 @@ class _Search:
                 or r >= spec.replications
             r = spec.replications if final else r
             self._evaluate(alive, r, prev)
-            table = rank(self._stage_table(stage, alive, r), spec)
+            table = rank(_stage_table(self.runs, alive, stage, r), spec)
             stages.append({"stage": stage, "candidates": len(alive), "replications": r})
             if final:
                 table["advanced"] = False
@@ -626,20 +653,23 @@ class _Search:
         self.runs = both.drop_duplicates(["candidate", "replication"], keep="last") \
             .sort_values(["candidate", "replication"], ignore_index=True)
 
-    def _stage_table(self, stage, cands, reps):
-        ids = [c.id for c in cands]
-        sel = self.runs[self.runs["candidate"].isin(ids) & (self.runs["replication"] < reps)]
-        s = summarize(sel.drop(columns=["seed", "run_id"]), ["objective", "spend"],
-                      by="candidate", level=LEVEL)
-        rows = []
-        for c in cands:
-            o, m = s.loc[(c.id, "objective")], s.loc[(c.id, "spend")]
-            rows.append({"stage": stage, "candidate": c.id, **c.settings,
-                         "replications": int(o["n"]), "objective_mean": o["mean"],
-                         "objective_ci_low": o["ci_low"], "objective_ci_high": o["ci_high"],
-                         "spend_mean": m["mean"], "spend_ci_low": m["ci_low"],
-                         "spend_ci_high": m["ci_high"]})
-        return pd.DataFrame(rows)
+
+
+def _stage_table(runs, cands, stage, reps):
+    """Objective and spend of ``cands`` over their replications ``0 .. reps-1``."""
+    ids = [c.id for c in cands]
+    sel = runs[runs["candidate"].isin(ids) & (runs["replication"] < reps)]
+    s = summarize(sel.drop(columns=["seed", "run_id"]), ["objective", "spend"],
+                  by="candidate", level=LEVEL)
+    rows = []
+    for c in cands:
+        o, m = s.loc[(c.id, "objective")], s.loc[(c.id, "spend")]
+        rows.append({"stage": stage, "candidate": c.id, **c.settings,
+                     "replications": int(o["n"]), "objective_mean": o["mean"],
+                     "objective_ci_low": o["ci_low"], "objective_ci_high": o["ci_high"],
+                     "spend_mean": m["mean"], "spend_ci_low": m["ci_low"],
+                     "spend_ci_high": m["ci_high"]})
+    return pd.DataFrame(rows)
 
 
 def run_figures(yearly, objective, budget):
@@ -682,6 +712,17 @@ def rank(table, spec):
     ``budget_status`` is "within" (the budget rule holds), "uncertain" (it
     does not, but the spend's interval reaches under the cap) or "over" (the
     whole interval is over the cap). ``feasible`` is "within".
+
+    Examples
+    --------
+    >>> spec = load_optimization("experiments/optimize/quick.toml")   # max, budget 30k
+    >>> t = pd.DataFrame({"candidate": ["a", "b", "c", "d"],
+    ...                   "objective_mean": [50.0, 90.0, 70.0, 99.0],
+    ...                   "spend_mean": [1e4, 2.9e4, 3.1e4, 4e4],
+    ...                   "spend_ci_low": [9e3, 2.8e4, 2.9e4, 3.5e4],
+    ...                   "spend_ci_high": [1.1e4, 3.2e4, 3.3e4, 4.5e4]})
+    >>> rank(t, spec)[["rank", "candidate", "budget_status"]].values.tolist()
+    [[1, 'b', 'within'], [2, 'a', 'within'], [3, 'c', 'uncertain'], [4, 'd', 'over']]
     """
     cap, t = spec.budget.max, table.copy()
     mean = t["spend_mean"].to_numpy(float)
@@ -772,6 +813,27 @@ class OptimizationResult:
         n, p_value, distinguishable``.
     computed, reused : int
         Runs computed by this call / found in the store.
+
+    Examples
+    --------
+    Two candidates of quick.toml, each run three times under the same seeds:
+
+    >>> spec = load_optimization("experiments/optimize/quick.toml")
+    >>> runs = pd.DataFrame({"candidate": ["c000"] * 3 + ["c001"] * 3,
+    ...                      "replication": [0, 1, 2] * 2, "seed": [11, 12, 13] * 2,
+    ...                      "run_id": list("abcdef"),
+    ...                      "objective": [30.0, 36.0, 33.0, 41.0, 46.0, 44.0],
+    ...                      "spend": [0.0, 0.0, 0.0, 9000.0, 9100.0, 8900.0]})
+    >>> res = OptimizationResult.from_runs(spec, runs)
+    >>> res.best["settings"], res.best["objective"]["mean"], res.best["spend"]["mean"]
+    ({'ladder': 'none', 'koc.count': 5}, 43.66..., 9000.0)
+    >>> c = res.comparison
+    >>> c["runner_up"], round(c["diff"], 2), c["distinguishable"]
+    ('c000', 10.67, True)
+    >>> print(res.finalists_text())
+     rank candidate ladder koc.count  reps       members_end             spend budget              vs best
+        1      c001   none         5     3 43.7 [37.4, 49.9] 9k [8.75k, 9.25k] within
+        2      c000   none         0     3   33 [25.5, 40.5]          0 [0, 0] within -10.7 [-12.1, -9.23]
     """
 
     def __init__(self, spec, candidates, runs, stages, computed=0, reused=0):
@@ -782,6 +844,20 @@ class OptimizationResult:
         self.best = self._pick(ok, 0)
         self.runner_up = self._pick(ok, 1)
         self.comparison = self._comparison()
+
+    @classmethod
+    def from_runs(cls, spec, runs):
+        """A one-stage result from runs of some of ``spec``'s candidates (all replications).
+
+        ``runs`` has one row per run: ``candidate, replication, seed, run_id,
+        objective, spend`` (as :attr:`runs`); every candidate in it is a finalist.
+        """
+        ids = list(dict.fromkeys(runs["candidate"]))
+        cands = [spec.candidate(c) for c in ids]
+        reps = int(runs["replication"].max()) + 1
+        table = rank(_stage_table(runs, cands, 0, reps), spec).assign(advanced=False)
+        return cls(spec, table, runs, [{"stage": 0, "candidates": len(ids),
+                                        "replications": reps}])
 
     def _finalists(self):
         last = self.candidates[self.candidates["stage"] == self.stages[-1]["stage"]]
@@ -875,6 +951,28 @@ class OptimizationResult:
                        + (f" ({tied} finalists are tied with it)" if tied > 1 else "")
                        + "; treat them as equally good, or add replications to separate them.")
 
+    def finalists_text(self):
+        """The finalists as printable text: settings, objective and spend with 95% intervals,
+        and each one's paired difference to the best (``tied``: cannot be told apart)."""
+        rows = []
+        for _, r in self.finalists.iterrows():
+            rows.append({
+                "rank": r["rank"], "candidate": r["candidate"],
+                **{k: _short(r[k]) for k in self.spec.levers},
+                "reps": r["replications"],
+                self.spec.objective.metric: _stat({"mean": r["objective_mean"],
+                                                   "ci_low": r["objective_ci_low"],
+                                                   "ci_high": r["objective_ci_high"]}),
+                "spend": _stat({"mean": r["spend_mean"], "ci_low": r["spend_ci_low"],
+                                "ci_high": r["spend_ci_high"]}, money=True),
+                "budget": r["budget_status"],
+                "vs best": "" if r["candidate"] == r["vs"] else
+                f"{_num(r['diff'], True)} [{_num(r['diff_ci_low'], True)}, "
+                f"{_num(r['diff_ci_high'], True)}]" + (" tied" if r["tied"] else ""),
+            })
+        with pd.option_context("display.width", 250, "display.max_colwidth", 60):
+            return pd.DataFrame(rows).to_string(index=False)
+
     def summary(self):
         """Everything as JSON-ready data (summary.json, schema ``growthsim.optimize/1``)."""
         from growthsim.experiment.stored import jsonable
@@ -928,7 +1026,7 @@ class OptimizationResult:
         else:  # a base built in Python has no file to extend: write every parameter
             nested = {k: v for k, v in sc.to_dict().items() if k not in head}
         return (f"# The best settings found by `growthsim optimize` ({spec.file}):\n"
-                f"# {_describe(self.best['settings'])}\n# {obj_line(self)}\n"
+                f"# {_describe(self.best['settings'])}\n# {_obj_line(self)}\n"
                 + tomli_w.dumps({**head, **nested}))
 
     def plot(self):
@@ -971,7 +1069,7 @@ class OptimizationResult:
         if self.best is None:
             return head + "; no finalist within the budget)"
         text = f"{head}; best {self.best['candidate']} {_describe(self.best['settings'])}: " \
-               f"{obj_line(self)}"
+               f"{_obj_line(self)}"
         if self.comparison is not None:
             c = self.comparison
             text += (f"; vs runner-up {c['runner_up']}: {_num(c['diff'], sign=True)} "
@@ -980,35 +1078,13 @@ class OptimizationResult:
         return text + ")"
 
 
-def obj_line(result):
+def _obj_line(result):
     """``members_end in year 5 = 1,234 [1,200, 1,268]; spend 1.2M [...] <= 1.5M``."""
     b, spec = result.best, result.spec
     return (f"{spec.objective.label} = {_stat(b['objective'])}; spend "
             f"{_stat(b['spend'], money=True)} (budget {_money(spec.budget.max)})")
 
 
-def finalists_table(result):
-    """The finalists as printable text: settings, objective and spend with 95% intervals."""
-    f = result.finalists
-    rows = []
-    for _, r in f.iterrows():
-        rows.append({
-            "rank": r["rank"], "candidate": r["candidate"],
-            **{k: _short(r[k]) for k in result.spec.levers},
-            "reps": r["replications"],
-            result.spec.objective.metric: _stat({"mean": r["objective_mean"],
-                                                 "ci_low": r["objective_ci_low"],
-                                                 "ci_high": r["objective_ci_high"]}),
-            "spend": _stat({"mean": r["spend_mean"], "ci_low": r["spend_ci_low"],
-                            "ci_high": r["spend_ci_high"]}, money=True),
-            "budget": r["budget_status"],
-            "vs best": "" if r["candidate"] == r["vs"] else
-            f"{_num(r['diff'], True)} [{_num(r['diff_ci_low'], True)}, "
-            f"{_num(r['diff_ci_high'], True)}]"
-            + (" tied" if r["tied"] else ""),
-        })
-    with pd.option_context("display.width", 250, "display.max_colwidth", 60):
-        return pd.DataFrame(rows).to_string(index=False)
 
 
 def _set_of(spec):

@@ -30,6 +30,8 @@ AB_REPS = (2, 30)
 LEVER_KEYS = tuple(k for k, _ in S.LEVERS)
 SHARED_AB_KEYS = ("population.n", "run.days")  # A and B are paired: same market and horizon
 MIN_UPDATE_SECONDS = 0.5
+VIEWS = ("Live run", "A/B comparison")
+DESIGN_LABELS = {"ladder": "Reward ladder", "koc": "KOC plan", "cadence": "Content cadence"}
 
 
 class AppState:
@@ -206,7 +208,7 @@ def LeverPanel(base, designs, values, keys=LEVER_KEYS, defaults=None, title=None
             solara.Text(title, style={"font-weight": "bold"})
         for kind, table in S.DESIGNS.items():
             chosen = designs.value.get(kind, S.AS_IN_FILE)
-            solara.Select(label=f"{kind} design", values=[S.AS_IN_FILE, *table], value=chosen,
+            solara.Select(label=DESIGN_LABELS[kind], values=[S.AS_IN_FILE, *table], value=chosen,
                           dense=True, on_value=lambda v, k=kind: designs.set(
                               {**designs.value, k: v}))
             if chosen in table:
@@ -244,8 +246,6 @@ def RunPanel(app):
     busy = app.status.value in ("building", "running")
     with solara.Columns([1, 3]):
         with solara.Column():
-            if base is not None:
-                LeverPanel(base, app.run_designs, app.run_values, defaults=S.DEFAULTS)
             with solara.Row():
                 solara.Button("Run", color="primary", on_click=app.start_run,
                               disabled=busy or base is None)
@@ -254,6 +254,8 @@ def RunPanel(app):
             snap = app.snapshot.value
             if snap is not None and app.status.value not in ("building", "running"):
                 Downloads(snap.metrics, _stem(app.run_scenario.name))
+            if base is not None:
+                LeverPanel(base, app.run_designs, app.run_values, defaults=S.DEFAULTS)
         with solara.Column():
             RunCharts(app.snapshot.value)
 
@@ -297,7 +299,7 @@ def Figure(make, arg, redraw):
 @solara.component
 def Downloads(frame, stem):
     """CSV and Parquet downloads of a daily metrics table."""
-    with solara.Row():
+    with solara.Row(style={"flex-wrap": "wrap"}):
         solara.FileDownload(lambda: S.to_csv(frame), filename=f"{stem}-daily.csv",
                             label="Daily metrics (CSV)", mime_type="text/csv")
         solara.FileDownload(lambda: S.to_parquet(frame), filename=f"{stem}-daily.parquet",
@@ -391,18 +393,36 @@ def _html_rows(table):
     return "".join(cells)
 
 
+#: Slider labels above their slider (Vuetify puts them beside it, squeezing the track).
+CSS = """
+.lever .v-input { grid-template-areas: "prepend" "control" "messages";
+                  grid-template-columns: 1fr; }
+.lever .v-input__prepend { margin-inline-end: 0; margin-bottom: -6px; }
+.lever .v-label { font-size: 0.85em; opacity: 0.9; }
+.ab-table td, .ab-table th { padding: 2px 10px; text-align: right; }
+"""
+
+
 @solara.component
 def Dashboard(app):
     """The whole app: scenario picker, then the Run and A/B tabs."""
     solara.Title("growthsim dashboard")
+    solara.Style(CSS)
     with solara.Column(style={"padding": "12px"}):
         with solara.Row():
             solara.Text("growthsim", style={"font-size": "1.6em", "font-weight": "bold",
                                             "margin-right": "24px"})
             with solara.Column(style={"min-width": "360px"}):
                 ScenarioPicker(app)
-        with solara.lab.Tabs():
-            with solara.lab.Tab("Run"):
-                RunPanel(app)
-            with solara.lab.Tab("A/B"):
-                ABPanel(app)
+        # Both views stay mounted (a run goes on while the other view is shown); only the
+        # chosen one is displayed.
+        view = solara.use_reactive(VIEWS[0])
+        solara.ToggleButtonsSingle(value=view, values=list(VIEWS), classes=["views"])
+        with solara.Div(style=_display(view.value == VIEWS[0]), classes=["run-view"]):
+            RunPanel(app)
+        with solara.Div(style=_display(view.value == VIEWS[1]), classes=["ab-view"]):
+            ABPanel(app)
+
+
+def _display(shown):
+    return {"display": "block"} if shown else {"display": "none"}

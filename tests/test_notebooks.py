@@ -103,6 +103,24 @@ def _files():
             if folder.is_dir() for p in folder.rglob("*") if p.is_file()}
 
 
+def test_harness_runs_this_interpreter_and_sees_a_missing_figure(tmp_path, kernel_path,
+                                                                  monkeypatch):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in (
+        "%matplotlib inline\nimport sys\nimport matplotlib.pyplot as plt",
+        "plt.plot([0, 1], [1, 0]);",
+        "print(sys.executable)")]
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+    out = tmp_path / "out"
+    out.mkdir()
+    ran = _executed(path, out, kernel_path, monkeypatch)
+    assert _images(ran.cells[1]), "a cell that plots has an image/png output"
+    last = _last_code_cell(ran)
+    assert not _images(last), "a cell that does not plot has no image"
+    assert last.outputs[0]["text"].strip() == sys.executable
+
+
 @pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in NOTEBOOKS])
 def test_committed_notebook_is_stripped(path):
     nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)

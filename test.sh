@@ -5,9 +5,21 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/_env.sh"
 growthsim_setup
 
+# The dashboard's browser test drives Debian's chromium (Playwright never downloads a browser)
+# and fetches Solara's page assets with npm: install whichever is missing.
+need=()
+[[ -x /usr/bin/chromium ]] || need+=(chromium)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+if ((${#need[@]})); then
+    sudo=(); ((EUID == 0)) || sudo=(sudo -n)
+    if ! { "${sudo[@]}" apt-get update -qq && \
+           "${sudo[@]}" apt-get install -y -qq "${need[@]}"; } >/dev/null 2>&1; then
+        echo "test.sh: could not install ${need[*]}; install it (apt-get install ${need[*]}) and rerun" >&2
+        exit 1
+    fi
+fi
+
 args=(-q -ra --doctest-modules)
-# The Solara dashboard is a face, not a dependency of the core: its modules are not doctested.
-if [[ -d growthsim/dashboard ]]; then args+=(--ignore=growthsim/dashboard); fi
 paths=(growthsim tests)
 for a in "$@"; do
     if [[ "$a" != -* && -e "${a%%::*}" ]]; then paths=(); break; fi

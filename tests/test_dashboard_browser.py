@@ -27,13 +27,14 @@ from pathlib import Path
 
 import pytest
 
+from growthsim.dashboard import assets_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-CDN = Path(os.environ.get("GROWTHSIM_SOLARA_CDN")
-           or Path.home() / ".cache" / "growthsim" / "solara-cdn")
+CDN = assets_dir()
 PEOPLE, DAYS = 5_000, 180
 
 pytestmark = pytest.mark.slow
@@ -183,6 +184,8 @@ def test_change_a_control_run_and_see_the_charts_update(server, tmp_path):
     assert shot.stat().st_size > 50_000
     out = ROOT / "tests" / "output"
     out.mkdir(exist_ok=True)
+    if not (out / ".gitignore").exists():  # test output, never committed
+        (out / ".gitignore").write_text("*\n")
     shutil.copyfile(shot, out / "dashboard.png")
     assert not [u for u in failed if "/_solara/cdn/" in u], failed
     assert "Could not load URL" not in log.read_text()

@@ -45,6 +45,7 @@ def command(port, host, scenario, root):
       growthsim dashboard --port 8800 --scenario scenarios/ladders/two_sided.toml
       growthsim dashboard --scenarios my_scenarios/
     """
+    from growthsim.dashboard import assets_dir
     from growthsim.dashboard.state import default_root
 
     root = _check_root(root) if root is not None else default_root()
@@ -53,6 +54,8 @@ def command(port, host, scenario, root):
     _check_port(host, port)
     env = dict(os.environ, GROWTHSIM_DASHBOARD_ROOT=str(root.resolve()),
                GROWTHSIM_DASHBOARD_SCENARIO=str(scenario.resolve()) if scenario else "")
+    if "SOLARA_ASSETS_PROXY_CACHE_DIR" not in env and assets_dir().is_dir():
+        env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(assets_dir())  # works without the CDN
     argv = [sys.executable, "-m", "solara", "run", "growthsim.dashboard.app", "--host", host,
             "--port", str(port), "--production", "--no-open", "--log-level", "warning"]
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"

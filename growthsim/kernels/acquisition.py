@@ -36,6 +36,21 @@ def acquisition_step(day, P, D, SEG, I, F, notes_stock, notes_today, pending, n_
 
     ``out`` receives [new_paid, new_organic, new_notes, notes_stock_after]. Returns the new
     pending count.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> D = np.zeros(L.N_D)
+    >>> D[L.D_CONV_MULT], D[L.D_IMPRESSIONS] = 1.0, 1e6    # a million ad impressions today
+    >>> pending, out = np.zeros(m.n, np.int32), np.zeros(4)
+    >>> n_new = acquisition_step(0, m.P, D, m.SEG, I, F, 0.0, 0.0, pending, 0, out)
+    >>> joined = pending[:n_new]
+    >>> n_new > 0, bool(n_new == out[0] + out[1]), bool((I[joined, L.I_STAGE] == L.MEMBER).all())
+    (True, True, True)
     """
     seed = np.uint64(P[L.P_SEED])
     n = I.shape[0]

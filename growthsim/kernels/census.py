@@ -91,6 +91,19 @@ def census(day, members, n_members, pending, n_pending, I, F, out):
     today's joiners. The list is cut into N_CHUNKS fixed slices summed in
     parallel and combined in slice order, so float totals do not depend on the
     thread count.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> _ = m.run(days=10)
+    >>> out = np.zeros(N_CENSUS)
+    >>> census(m.day, m.members, m.n_members, np.zeros(0, np.int32), 0, I, F, out)
+    >>> int(out[CENSUS_NAMES.index("members")]) == m.n_members
+    True
     """
     parts = np.zeros((N_CHUNKS + 1, out.shape[0]))
     for c in prange(N_CHUNKS):

@@ -34,7 +34,20 @@ from growthsim.kernels.conversion import other
 
 @njit(inline="always", cache=True)
 def hazard(P, I, F, i, day):
-    """Daily churn hazard of member i (numba)."""
+    """Daily churn hazard of member i (numba).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> fresh = hazard(m.P, I, F, i, 0)
+    >>> silent = hazard(m.P, I, F, i, 90)             # the same member after 90 silent days
+    >>> bool(0.0 < fresh < silent)
+    True
+    """
     s = min(day - I[i, L.I_LAST_ACTIVE], P[L.P_SILENCE_CAP])
     x = F[i, L.F_WEEKLY]
     logh = P[L.P_SILENCE_W] * s / 30.0 + P[L.P_FATIGUE_W] * F[i, L.F_FATIGUE]
@@ -53,7 +66,25 @@ def hazard(P, I, F, i, day):
 
 @njit(inline="always", cache=True)
 def churn_member(day, i, seed, P, I, F):
-    """Step 8's decision for member i (numba): CHURN_TODAY = 1 to leave."""
+    """Step 8's decision for member i (numba): CHURN_TODAY = 1 to leave.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> P = m.P.copy()
+    >>> P[L.P_BASE_HAZARD] = 1.0                       # a hazard that makes leaving certain
+    >>> churn_member(30, i, np.uint64(1), P, I, F)
+    >>> int(I[i, L.I_CHURN_TODAY])
+    1
+    >>> P[L.P_CHURN_ON] = 0.0
+    >>> churn_member(30, i, np.uint64(1), P, I, F)
+    >>> int(I[i, L.I_CHURN_TODAY])
+    0
+    """
     I[i, L.I_CHURN_TODAY] = 0
     if P[L.P_CHURN_ON] > 0.0 and I[i, L.I_JOINED] < day:
         p = 1.0 - math.exp(-hazard(P, I, F, i, day))
@@ -63,7 +94,22 @@ def churn_member(day, i, seed, P, I, F):
 
 @njit(parallel=True, cache=True)
 def churn_decide(day, members, n_members, P, I, F):
-    """Mark today's churners (CHURN_TODAY = 1)."""
+    """Mark today's churners (CHURN_TODAY = 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> members = m.members[:m.n_members]
+    >>> P = m.P.copy()
+    >>> P[L.P_BASE_HAZARD] = 1.0
+    >>> churn_decide(30, m.members, m.n_members, P, I, F)
+    >>> bool((I[members, L.I_CHURN_TODAY] == 1).all())
+    True
+    """
     seed = np.uint64(P[L.P_SEED])
     for k in prange(n_members):
         churn_member(day, members[k], seed, P, I, F)
@@ -74,6 +120,24 @@ def churn_apply(day, members, n_members, P, D, I, F, indptr, indices, weight):
     """Turn today's churners into former members and spread their negative WOM.
 
     Returns (churned, negative WOM emitters).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> members = m.members[:m.n_members]
+    >>> I[:, L.I_CHURN_TODAY] = 0
+    >>> I[members[:5], L.I_CHURN_TODAY] = 1              # five members decided to leave
+    >>> D = np.zeros(L.N_D)
+    >>> D[L.D_NWOM_MULT] = 1.0
+    >>> indptr, indices, weight, _ = m._graph_arrays
+    >>> churned, emitters = churn_apply(3, m.members, m.n_members, m.P, D, I, F,
+    ...                                 indptr, indices, weight)
+    >>> churned, int((I[:, L.I_STAGE] == L.CHURNED).sum()), 0 <= emitters <= 5
+    (5, 5, True)
     """
     seed = np.uint64(P[L.P_SEED])
     n = I.shape[0]

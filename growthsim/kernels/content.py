@@ -27,7 +27,22 @@ from growthsim.kernels import rng
 
 @njit(inline="always", cache=True)
 def engagement(P, D, SEG, seg, taste, fatigue, trust, tier):
-    """Engagement multiplier of one member today (numba)."""
+    """Engagement multiplier of one member today (numba).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> D = np.zeros(L.N_D)
+    >>> D[L.D_SLOT] = 1.0
+    >>> fresh = engagement(m.P, D, m.SEG, 0, 1.0, 0.0, 0.5, 0)    # no fatigue, trust 0.5
+    >>> tired = engagement(m.P, D, m.SEG, 0, 1.0, 0.5, 0.5, 0)    # half fatigued
+    >>> bool(fresh == m.SEG[0, L.SEG_ENGAGEMENT]), bool(tired == fresh / 2)
+    (True, True)
+    """
     e = taste * SEG[seg, L.SEG_ENGAGEMENT] * (1.0 - fatigue) * (0.5 + trust) * D[L.D_SLOT]
     e *= 1.0 + P[L.P_TIER_ENG] * tier
     if P[L.P_LOSS_AVERSION] > 0.0 and tier > 0:
@@ -37,7 +52,25 @@ def engagement(P, D, SEG, seg, taste, fatigue, trust, tier):
 
 @njit(inline="always", cache=True)
 def content_member(day, i, seed, P, D, SEG, I, F):
-    """Step 1 for member i (numba)."""
+    """Step 1 for member i (numba).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> D = np.zeros(L.N_D)
+    >>> D[L.D_SLOT], D[L.D_READ_LOAD], D[L.D_INT_LOAD] = 1.0, 20.0, 5.0
+    >>> content_member(0, i, np.uint64(1), m.P, D, m.SEG, I, F)
+    >>> int(I[i, L.I_READS_TODAY]) > 0
+    True
+    >>> D[L.D_READ_LOAD] = 0.0                         # nothing posted: nothing to read
+    >>> content_member(1, i, np.uint64(1), m.P, D, m.SEG, I, F)
+    >>> int(I[i, L.I_READS_TODAY])
+    0
+    """
     f = F[i, L.F_FATIGUE]
     t = F[i, L.F_TRUST]
     e = engagement(P, D, SEG, I[i, L.I_SEGMENT], F[i, L.F_TASTE], f, t, I[i, L.I_TIER])
@@ -72,7 +105,22 @@ def content_member(day, i, seed, P, D, SEG, I, F):
 
 @njit(parallel=True, cache=True)
 def content_step(day, members, n_members, P, D, SEG, I, F):
-    """Reads, interactions, UGC posts, fatigue and trust of every member today."""
+    """Reads, interactions, UGC posts, fatigue and trust of every member today.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> members = m.members[:m.n_members]
+    >>> D = np.zeros(L.N_D)
+    >>> D[L.D_SLOT], D[L.D_READ_LOAD], D[L.D_INT_LOAD] = 1.0, 3.0, 1.0
+    >>> content_step(0, m.members, m.n_members, m.P, D, m.SEG, I, F)
+    >>> int(I[members, L.I_READS_TODAY].sum()) > 0
+    True
+    """
     seed = np.uint64(P[L.P_SEED])
     for k in prange(n_members):
         content_member(day, members[k], seed, P, D, SEG, I, F)

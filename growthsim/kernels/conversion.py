@@ -38,7 +38,13 @@ INF = np.inf
 
 @njit(inline="always", cache=True)
 def other(u, s, n):
-    """A person drawn uniformly among the n - 1 people other than s (u uniform)."""
+    """A person drawn uniformly among the n - 1 people other than s (u uniform).
+
+    Examples
+    --------
+    >>> [other(u, 2, 5) for u in (0.0, 0.3, 0.6, 0.99)]    # never person 2
+    [0, 1, 3, 4]
+    """
     j = int(u * (n - 1))
     return j + 1 if j >= s else j
 
@@ -49,6 +55,26 @@ def exposure_score(P, D, SEG, I, F, day, seed, s, j, w, c, counter, path_mult):
 
     -1 when j is a member (no exposure); u / p_e in [0, 1) when it converts;
     2 when it does not.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> D = np.zeros(L.N_D)
+    >>> D[L.D_CONV_MULT] = 1.0
+    >>> outsider = int(np.flatnonzero(I[:, L.I_STAGE] != L.MEMBER)[0])
+    >>> exposure_score(m.P, D, m.SEG, I, F, 0, np.uint64(1), i, i, 1.0, 1, 0, 1.0)  # a member
+    -1.0
+    >>> P = m.P.copy()
+    >>> P[L.P_P_CONVERT] = 1.0                         # certain conversion: a score in [0, 1)
+    >>> 0.0 <= exposure_score(P, D, m.SEG, I, F, 0, np.uint64(1), i, outsider, 1.0, 1, 0, 1.0) < 1
+    True
+    >>> P[L.P_P_CONVERT] = 0.0                         # impossible conversion
+    >>> exposure_score(P, D, m.SEG, I, F, 0, np.uint64(1), i, outsider, 1.0, 1, 0, 1.0)
+    2.0
     """
     if I[j, L.I_STAGE] == L.MEMBER:
         return -1.0
@@ -165,6 +191,24 @@ def conversion_step(day, members, n_members, P, D, SEG, I, F, indptr, indices, w
 
     ``out`` receives [new_wom, new_koc, exposures, notes_shares, referral_lag_sum,
     reached, exposures_koc]. Returns the new pending count.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> members = m.members[:m.n_members]
+    >>> I[:, L.I_SHARE_TODAY] = 0
+    >>> I[members, L.I_SHARE_TODAY] = L.PRIVATE + 1     # every member shares in private groups
+    >>> D = np.zeros(L.N_D)
+    >>> D[L.D_CONV_MULT] = 1.0
+    >>> pending, out = np.zeros(m.n, np.int32), np.zeros(7)
+    >>> n_new = conversion_step(0, m.members, m.n_members, m.P, D, m.SEG, I, F, *m._graph_arrays,
+    ...                         *m._follow, np.zeros(m.n, np.int32), pending, 0, out)
+    >>> bool(out[2] > 0), bool(n_new == out[0] + out[1])  # exposures; joins = wom + koc
+    (True, True)
     """
     counts = np.zeros(n_members, dtype=np.int64)
     _count_contacts(day, members, n_members, P, I, indptr, f_indptr, counts)

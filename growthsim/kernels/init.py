@@ -25,6 +25,21 @@ def init_people(seed, SEG, seg_cum, platform_p, ugc_sigma, taste_sigma, group, s
 
     Creator propensity and taste are lognormal with mean 1 and log-sd
     ``ugc_sigma`` and ``taste_sigma`` (Box-Muller from two uniforms each).
+
+    Examples
+    --------
+    >>> from growthsim.population import pack_segments
+    >>> from growthsim.scenario import Scenario
+    >>> sc, n = Scenario(), 2_000
+    >>> I, F = np.empty((n, L.N_I), np.int32), np.empty((n, L.N_F))
+    >>> seg_cum = np.cumsum([s.share for s in sc.population.segments])
+    >>> none = np.zeros(0, np.int32)                   # no circles, no segment labels
+    >>> init_people(1, pack_segments(sc), seg_cum, np.array([0.9, 0.6, 0.3]), 2.6, 1.1,
+    ...             none, none, I, F)
+    >>> bool((I[:, L.I_STAGE] == L.UNAWARE).all()), np.bincount(I[:, L.I_SEGMENT]).size
+    (True, 4)
+    >>> bool(0.0 <= F[:, L.F_TRUST].min() and F[:, L.F_TRUST].max() <= 1.0)
+    True
     """
     n = I.shape[0]
     n_seg = SEG.shape[0]

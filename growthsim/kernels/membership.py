@@ -23,7 +23,24 @@ INITIAL_WEEKLY = 3.0  # a newcomer's weekly-interaction average starts at the E1
 
 @njit(cache=True)
 def join(P, I, F, j, day, acq, platform, referrer, pending, n_pending):
-    """Make person j a member today; returns the new pending count."""
+    """Make person j a member today; returns the new pending count.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> j = int(np.flatnonzero(I[:, L.I_STAGE] != L.MEMBER)[0])
+    >>> pending = np.zeros(m.n, np.int32)
+    >>> join(m.P, I, F, j, 3, L.ACQ_WOM, L.PRIVATE, i, pending, 0)       # i referred j on day 3
+    1
+    >>> int(I[j, L.I_STAGE]) == L.MEMBER, int(I[j, L.I_JOINED]), int(I[j, L.I_REFERRER]) == i
+    (True, 3, True)
+    >>> int(pending[0]) == j
+    True
+    """
     I[j, L.I_STAGE] = L.MEMBER
     I[j, L.I_JOINED] = day
     I[j, L.I_LAST_ACTIVE] = day
@@ -45,7 +62,23 @@ def join(P, I, F, j, day, acq, platform, referrer, pending, n_pending):
 
 @njit(cache=True)
 def finish_day(members, n_members, pending, n_pending, I):
-    """Drop churned people from the member list and append today's joiners."""
+    """Drop churned people from the member list and append today's joiners.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> j = int(np.flatnonzero(I[:, L.I_STAGE] != L.MEMBER)[0])
+    >>> pending = np.array([j], np.int32)              # one joiner today
+    >>> I[j, L.I_STAGE] = L.MEMBER
+    >>> I[i, L.I_STAGE] = L.CHURNED                    # and one leaver
+    >>> n = finish_day(m.members, m.n_members, pending, 1, I)
+    >>> n == m.n_members, int(m.members[n - 1]) == j, i in m.members[:n]
+    (True, True, False)
+    """
     m = 0
     for k in range(n_members):
         i = members[k]
@@ -60,6 +93,19 @@ def finish_day(members, n_members, pending, n_pending, I):
 
 @njit(cache=True)
 def newcomers_habituation(pending, n_pending, F, h):
-    """Today's joiners start at habituation h (a reward everyone knows is no surprise)."""
+    """Today's joiners start at habituation h (a reward everyone knows is no surprise).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> pending = np.array([5, 9], np.int32)
+    >>> newcomers_habituation(pending, 2, F, 0.25)
+    >>> F[[5, 9], L.F_HABITUATION].tolist()
+    [0.25, 0.25]
+    """
     for k in range(n_pending):
         F[pending[k], L.F_HABITUATION] = h

@@ -16,7 +16,22 @@ from growthsim.kernels import rng
 
 @njit(parallel=True, cache=True)
 def purchases_step(day, members, n_members, P, SEG, I, F):
-    """Today's purchases of every member (REVENUE_TODAY) and revenue to date."""
+    """Today's purchases of every member (REVENUE_TODAY) and revenue to date.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> members = m.members[:m.n_members]
+    >>> P = m.P.copy()
+    >>> P[L.P_P_PURCHASE] = 1.0                        # everyone buys today
+    >>> purchases_step(5, m.members, m.n_members, P, m.SEG, I, F)
+    >>> bool((F[members, L.F_REVENUE_TODAY] > 0).all())
+    True
+    """
     seed = np.uint64(P[L.P_SEED])
     for k in prange(n_members):
         i = members[k]

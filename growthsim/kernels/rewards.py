@@ -29,7 +29,20 @@ from growthsim.kernels.sharing import ladder_count
 
 @njit(inline="always", cache=True)
 def rewards_member(day, i, seed, P, LEV, I, F):
-    """Step 6 for member i (numba)."""
+    """Step 6 for member i (numba).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> I[i, L.I_SHARES], I[i, L.I_OFFSET], I[i, L.I_TIER] = 3, 0, 0
+    >>> rewards_member(1, i, np.uint64(1), m.P, m.LEV, I, F)   # 3 shares: levels 1 and 3 reached
+    >>> int(I[i, L.I_TIER]), float(F[i, L.F_REWARD_TODAY])     # coupons costing 10 + 30
+    (2, 40.0)
+    """
     vf = P[L.P_VARIED_FACTOR] if P[L.P_VARIED] > 0.0 else 1.0
     rate = P[L.P_HAB_RATE] * vf
     n_lev = LEV.shape[0]
@@ -70,7 +83,21 @@ def rewards_member(day, i, seed, P, LEV, I, F):
 
 @njit(parallel=True, cache=True)
 def rewards_step(day, members, n_members, P, LEV, I, F):
-    """Promotions, demotions, reward payments and habituation of every member."""
+    """Promotions, demotions, reward payments and habituation of every member.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> members = m.members[:m.n_members]
+    >>> I[members, L.I_SHARES], I[members, L.I_OFFSET], I[members, L.I_TIER] = 1, 0, 0
+    >>> rewards_step(1, m.members, m.n_members, m.P, m.LEV, I, F)
+    >>> sorted(set(I[members, L.I_TIER].tolist())), float(F[members, L.F_REWARD_TODAY].sum())
+    ([1], 200.0)
+    """
     seed = np.uint64(P[L.P_SEED])
     for k in prange(n_members):
         rewards_member(day, members[k], seed, P, LEV, I, F)

@@ -26,14 +26,40 @@ from growthsim.kernels import rng
 
 @njit(inline="always", cache=True)
 def ladder_count(P, I, i):
-    """What the ladder counts for member i (shares or referrals, less demotions)."""
+    """What the ladder counts for member i (shares or referrals, less demotions).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> I[i, L.I_SHARES], I[i, L.I_OFFSET] = 7, 2      # 7 shares, 2 taken away by a demotion
+    >>> int(ladder_count(m.P, I, i))
+    5
+    """
     base = I[i, L.I_REFERRALS] if P[L.P_METRIC_REFERRALS] > 0.0 else I[i, L.I_SHARES]
     return base - I[i, L.I_OFFSET]
 
 
 @njit(inline="always", cache=True)
 def incentive(P, LEV, tier, count, habituation, days_since_reward):
-    """Share-propensity multiplier from the reward programme (numba)."""
+    """Share-propensity multiplier from the reward programme (numba).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> no_tier = incentive(m.P, m.LEV, 0, 0, 0.0, 1000)
+    >>> half_way = incentive(m.P, m.LEV, 1, 2, 0.0, 1000)    # tier 1, 2 of the 3 shares to tier 2
+    >>> worn = incentive(m.P, m.LEV, 1, 2, 1.0, 1000)        # fully habituated
+    >>> round(no_tier, 3), round(half_way, 3), round(worn, 3)
+    (1.0, 1.325, 0.4)
+    """
     if P[L.P_REWARDS_ON] <= 0.0:
         return 1.0
     pull = P[L.P_PER_SHARE_BOOST] + P[L.P_PER_REF_BOOST]
@@ -53,7 +79,22 @@ def incentive(P, LEV, tier, count, habituation, days_since_reward):
 
 @njit(inline="always", cache=True)
 def pick_platform(P, mask, u):
-    """Platform of a share given the member's platform mask and a uniform u."""
+    """Platform of a share given the member's platform mask and a uniform u.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> [int(pick_platform(m.P, 0b111, u)) for u in (0.1, 0.7, 0.95)]  # weights 0.6, 0.25, 0.15
+    [0, 1, 2]
+    >>> (L.PRIVATE, L.VIDEO, L.NOTES)
+    (0, 1, 2)
+    >>> int(pick_platform(m.P, 0b100, 0.1)) == L.NOTES      # only on the notes platform
+    True
+    """
     w0 = P[L.P_W_PRIVATE] if mask & 1 else 0.0
     w1 = P[L.P_W_VIDEO] if mask & 2 else 0.0
     w2 = P[L.P_W_NOTES] if mask & 4 else 0.0
@@ -70,7 +111,28 @@ def pick_platform(P, mask, u):
 
 @njit(inline="always", cache=True)
 def sharing_member(day, i, seed, P, D, SEG, LEV, I, F):
-    """Step 3 for member i (numba)."""
+    """Step 3 for member i (numba).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> P = m.P.copy()
+    >>> P[L.P_P_SHARE] = 1.0
+    >>> D = np.zeros(L.N_D)
+    >>> D[L.D_SHARE_MULT] = 1.0
+    >>> I[i, L.I_ACTIVE_TODAY] = 1
+    >>> sharing_member(0, i, np.uint64(1), P, D, m.SEG, m.LEV, I, F)
+    >>> int(I[i, L.I_SHARE_TODAY]) - 1 in (L.PRIVATE, L.VIDEO, L.NOTES)
+    True
+    >>> I[i, L.I_ACTIVE_TODAY] = 0                     # inactive members do not share
+    >>> sharing_member(1, i, np.uint64(1), P, D, m.SEG, m.LEV, I, F)
+    >>> int(I[i, L.I_SHARE_TODAY])
+    0
+    """
     mode = int(P[L.P_SHARE_WHEN])
     I[i, L.I_SHARE_TODAY] = 0
     if mode == L.SHARE_ACTIVE:
@@ -96,7 +158,23 @@ def sharing_member(day, i, seed, P, D, SEG, LEV, I, F):
 
 @njit(parallel=True, cache=True)
 def sharing_step(day, members, n_members, P, D, SEG, LEV, I, F):
-    """Decide who shares today: ``I[i, SHARE_TODAY]`` = platform + 1, or 0."""
+    """Decide who shares today: ``I[i, SHARE_TODAY]`` = platform + 1, or 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> members = m.members[:m.n_members]
+    >>> D = np.zeros(L.N_D)
+    >>> D[L.D_SHARE_MULT] = 1.0
+    >>> I[members, L.I_ACTIVE_TODAY] = 0
+    >>> sharing_step(0, m.members, m.n_members, m.P, D, m.SEG, m.LEV, I, F)
+    >>> int(I[members, L.I_SHARE_TODAY].max())        # nobody active, nobody shares
+    0
+    """
     seed = np.uint64(P[L.P_SEED])
     for k in prange(n_members):
         sharing_member(day, members[k], seed, P, D, SEG, LEV, I, F)

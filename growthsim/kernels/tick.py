@@ -21,7 +21,23 @@ from growthsim.kernels.sharing import sharing_member
 
 @njit(parallel=True, cache=True)
 def morning(day, members, n_members, P, D, SEG, LEV, I, F):
-    """Steps 1-3 for every member: content, activity, sharing decision."""
+    """Steps 1-3 for every member: content, activity, sharing decision.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> members = m.members[:m.n_members]
+    >>> D = np.zeros(L.N_D)
+    >>> D[L.D_SLOT], D[L.D_READ_LOAD], D[L.D_INT_LOAD], D[L.D_SHARE_MULT] = 1.0, 3.0, 1.0, 1.0
+    >>> morning(0, m.members, m.n_members, m.P, D, m.SEG, m.LEV, I, F)
+    >>> bool((I[members, L.I_ACTIVE_TODAY] == (I[members, L.I_READS_TODAY]
+    ...                                        + I[members, L.I_INTER_TODAY] > 0)).all())
+    True
+    """
     seed = np.uint64(P[L.P_SEED])
     for k in prange(n_members):
         i = members[k]
@@ -32,7 +48,22 @@ def morning(day, members, n_members, P, D, SEG, LEV, I, F):
 
 @njit(parallel=True, cache=True)
 def evening(day, members, n_members, P, LEV, I, F):
-    """Steps 6-8's decisions for every member: rewards, wake-ups, churn decision."""
+    """Steps 6-8's decisions for every member: rewards, wake-ups, churn decision.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import growthsim as gs
+    >>> m = gs.GrowthModel(gs.Scenario().with_overrides({"population.n": 300,
+    ...                                                 "seeding.initial_members": 20}), seed=1)
+    >>> I, F, i = m.population.I, m.population.F, int(m.members[0])
+    >>> members = m.members[:m.n_members]
+    >>> P = m.P.copy()
+    >>> P[L.P_BASE_HAZARD] = 1.0                       # everyone decides to leave tonight
+    >>> evening(30, m.members, m.n_members, P, m.LEV, I, F)
+    >>> bool((I[members, L.I_CHURN_TODAY] == 1).all())
+    True
+    """
     seed = np.uint64(P[L.P_SEED])
     for k in prange(n_members):
         i = members[k]

@@ -199,7 +199,17 @@ class GrowthModel(mesa.Model):
         return D, budget
 
     def step(self):
-        """Advance the simulation by one day (the ten steps of docs/model.md)."""
+        """Advance the simulation by one day (the ten steps of docs/model.md).
+
+        Examples
+        --------
+        >>> import growthsim as gs
+        >>> sc = gs.Scenario().with_overrides({"population.n": 300, "seeding.initial_members": 20})
+        >>> model = gs.GrowthModel(sc, seed=1)
+        >>> model.step()
+        >>> model.day, len(model.metrics)
+        (1, 1)
+        """
         day = self.day
         sc = self.scenario
         I, F = self.population.I, self.population.F
@@ -280,6 +290,16 @@ class GrowthModel(mesa.Model):
         -------
         pandas.DataFrame
             :attr:`metrics`, one row per simulated day.
+
+        Examples
+        --------
+        >>> import growthsim as gs
+        >>> sc = gs.Scenario().with_overrides({"population.n": 300, "seeding.initial_members": 20})
+        >>> model = gs.GrowthModel(sc, seed=1)
+        >>> first = model.run(days=10)
+        >>> both = model.run(days=5)                  # continues from day 10
+        >>> len(first), len(both), int(both["day"].iloc[-1])
+        (10, 15, 14)
         """
         days = self.scenario.run.days - self.day if days is None else int(days)
         bar = None
@@ -305,6 +325,17 @@ class GrowthModel(mesa.Model):
 
         See :func:`growthsim.checkpoint.save` (a ``.npz`` file with a JSON header, written
         atomically, no pickle).
+
+        Examples
+        --------
+        >>> import growthsim as gs
+        >>> sc = gs.Scenario().with_overrides({"population.n": 300, "seeding.initial_members": 20})
+        >>> import pathlib, tempfile
+        >>> model = gs.GrowthModel(sc, seed=1)
+        >>> _ = model.run(days=5)
+        >>> path = model.save(pathlib.Path(tempfile.mkdtemp()) / "day5.npz")
+        >>> path.name, path.stat().st_size > 0
+        ('day5.npz', True)
         """
         from growthsim.checkpoint import save
 
@@ -317,6 +348,18 @@ class GrowthModel(mesa.Model):
         See :func:`growthsim.checkpoint.load`: a missing, damaged or incompatible file
         raises :class:`growthsim.checkpoint.CheckpointError`; a file from other growthsim
         code warns (refused if ``strict``).
+
+        Examples
+        --------
+        >>> import growthsim as gs
+        >>> sc = gs.Scenario().with_overrides({"population.n": 300, "seeding.initial_members": 20})
+        >>> import pathlib, tempfile
+        >>> model = gs.GrowthModel(sc, seed=1)
+        >>> _ = model.run(days=5)
+        >>> path = model.save(pathlib.Path(tempfile.mkdtemp()) / "day5.npz")
+        >>> resumed = GrowthModel.load(path)
+        >>> resumed.day, resumed.metrics.equals(model.metrics)
+        (5, True)
         """
         from growthsim.checkpoint import load
 
@@ -325,23 +368,63 @@ class GrowthModel(mesa.Model):
     # -- inspection ----------------------------------------------------------
     @property
     def metrics(self):
-        """Daily figures so far as a DataFrame (see :mod:`growthsim.metrics`)."""
+        """Daily figures so far as a DataFrame (see :mod:`growthsim.metrics`).
+
+        Examples
+        --------
+        >>> import growthsim as gs
+        >>> sc = gs.Scenario().with_overrides({"population.n": 300, "seeding.initial_members": 20})
+        >>> model = gs.GrowthModel(sc, seed=1)
+        >>> _ = model.run(days=3)
+        >>> model.metrics[["day", "members"]].shape
+        (3, 2)
+        """
         if self._metrics is None:
             self._metrics = M.frame(self._rows, self.scenario)
         return self._metrics
 
     def member_ids(self):
-        """Indices of the current members, in joining order."""
+        """Indices of the current members, in joining order.
+
+        Examples
+        --------
+        >>> import growthsim as gs
+        >>> sc = gs.Scenario().with_overrides({"population.n": 300, "seeding.initial_members": 20})
+        >>> model = gs.GrowthModel(sc, seed=1)
+        >>> ids = model.member_ids()
+        >>> len(ids) == model.n_members == 20
+        True
+        """
         return self.members[:self.n_members].copy()
 
     def member(self, i):
-        """A :class:`mesa.Agent` view of person ``i`` for inspection."""
+        """A :class:`mesa.Agent` view of person ``i`` for inspection.
+
+        Examples
+        --------
+        >>> import growthsim as gs
+        >>> sc = gs.Scenario().with_overrides({"population.n": 300, "seeding.initial_members": 20})
+        >>> model = gs.GrowthModel(sc, seed=1)
+        >>> p = model.member(int(model.member_ids()[0]))
+        >>> p.stage, p.tier
+        ('member', 0)
+        """
         from growthsim.agents import PersonView
 
         return PersonView(self, int(i))
 
     def retention(self, days=(1, 7, 30, 365)):
-        """Cohort retention table (see :func:`growthsim.metrics.cohort_retention`)."""
+        """Cohort retention table (see :func:`growthsim.metrics.cohort_retention`).
+
+        Examples
+        --------
+        >>> import growthsim as gs
+        >>> sc = gs.Scenario().with_overrides({"population.n": 300, "seeding.initial_members": 20})
+        >>> model = gs.GrowthModel(sc, seed=1)
+        >>> _ = model.run(days=40)
+        >>> model.retention(days=(1, 30)).columns.tolist()
+        ['size', 'd1', 'd30']
+        """
         return M.cohort_retention(self.population, self.day, days)
 
     def __repr__(self):

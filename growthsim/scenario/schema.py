@@ -711,19 +711,42 @@ class Scenario:
                           metadata=dict(internal=True))
 
     def with_overrides(self, overrides):
-        """Return a copy with dotted keys replaced, validated like a file."""
+        """Return a copy with dotted keys replaced, validated like a file.
+
+        Examples
+        --------
+        >>> sc = Scenario().with_overrides({"population.n": 5_000, "content.posts": [1] * 7})
+        >>> sc.population.n, sc.content.posts
+        (5000, (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0))
+        """
         from growthsim.scenario.loader import apply_overrides
 
         return apply_overrides(self, overrides)
 
     def to_dict(self):
-        """Plain nested dict (TOML-ready) of every parameter."""
+        """Plain nested dict (TOML-ready) of every parameter.
+
+        Examples
+        --------
+        >>> d = Scenario().to_dict()
+        >>> d["run"]["days"], d["content"]["mix_value"]
+        (1826, 0.7)
+        """
         from growthsim.scenario.loader import to_dict
 
         return to_dict(self)
 
     def content_hash(self):
-        """Stable hash of every parameter (hex), for stores and caches."""
+        """Stable hash of every parameter (hex), for stores and caches.
+
+        Examples
+        --------
+        >>> a = Scenario()
+        >>> a.content_hash() == Scenario().content_hash(), len(a.content_hash())
+        (True, 16)
+        >>> a.content_hash() == a.with_overrides({"sharing.p_share": 0.05}).content_hash()
+        False
+        """
         import hashlib
         import json
 

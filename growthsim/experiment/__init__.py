@@ -19,6 +19,7 @@ Examples
 ['members_end', 'cum_members_end']
 """
 
+from growthsim.experiment.calibrate import CalibrationResult, calibrate
 from growthsim.experiment.comparison import HEADLINE, Comparison, compare
 from growthsim.experiment.executors import EXECUTORS, Executor, ExperimentError, \
     ProcessExecutor, SerialExecutor, get_executor
@@ -26,7 +27,8 @@ from growthsim.experiment.replications import Replications, replicate, replicati
     run_replication
 from growthsim.experiment.stats import paired_differences, summarize
 
-__all__ = ["EXECUTORS", "HEADLINE", "Comparison", "Executor", "ExperimentError",
-           "ProcessExecutor", "Replications", "SerialExecutor", "compare", "get_executor",
+__all__ = ["EXECUTORS", "HEADLINE", "CalibrationResult", "Comparison", "Executor",
+           "ExperimentError", "ProcessExecutor", "Replications", "SerialExecutor", "calibrate",
+           "compare", "get_executor",
            "paired_differences", "replicate", "replication_seeds", "run_replication",
            "summarize"]

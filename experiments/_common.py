@@ -19,8 +19,8 @@ import growthsim as gs  # noqa: E402
 from growthsim.experiment.stats import summarize  # noqa: E402
 
 
-def parse(doc, *, reps=8, n=200_000, days=1826):
-    """Command-line arguments every script takes."""
+def parse(doc, *, reps=8, n=200_000, days=1826, replot=False):
+    """Command-line arguments every script takes (and ``--replot`` if the script can redraw)."""
     ap = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
     ap.add_argument("--reps", type=int, default=reps, help=f"replications (default {reps})")
     ap.add_argument("--n", type=int, default=n, help=f"people in the market (default {n:,})")
@@ -29,6 +29,9 @@ def parse(doc, *, reps=8, n=200_000, days=1826):
     ap.add_argument("--workers", type=int, default=2, help="worker processes (1: serial)")
     ap.add_argument("--out", type=Path, default=None,
                     help="output folder (default docs/findings/<script name>)")
+    if replot:
+        ap.add_argument("--replot", action="store_true",
+                        help="only redraw the figure from the tables already in --out")
     args = ap.parse_args()
     name = Path(sys.argv[0]).stem
     args.out = args.out or ROOT / "docs" / "findings" / name

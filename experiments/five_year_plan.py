@@ -4,7 +4,10 @@ Replicates the plan and reports, for each declared target, how often it was met 
 Clopper-Pearson interval) and the figure reached; plus the yearly trajectory.
 
     python experiments/five_year_plan.py [--reps 5] [--n 4000000] [--workers 2]
+    python experiments/five_year_plan.py --reps 2 --replot   # redraw from the saved tables
 """
+
+import argparse
 
 import matplotlib
 
@@ -22,7 +25,10 @@ YEARLY = {"members_end": "{:,.0f}", "joins": "{:,.0f}", "wom_share": "{:.1%}",
 
 
 def main():
-    args = parse(__doc__, reps=5, n=4_000_000)
+    args = parse(__doc__, reps=5, n=4_000_000, replot=True)
+    if args.replot:  # redraw the figure from the tables of an earlier run
+        plot(args.out, base_scenario(args, "scenarios/five_year_plan.toml"), args.reps)
+        return
     from growthsim.experiment import replicate
 
     plan = base_scenario(args, "scenarios/five_year_plan.toml")
@@ -41,27 +47,67 @@ def main():
     summary.to_csv(args.out / "yearly_summary.csv")
     print(markdown(table))
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-    d = reps.daily
-    for rep, part in d.groupby("rep"):
-        axes[0].plot(part["day"] / 365.25, part["cum_members"], color="#4c72b0", alpha=0.5)
+    trajectory = reps.daily.groupby("day")[["members", "cum_members"]].agg(["min", "max"])
+    trajectory.columns = [f"{a}_{b}" for a, b in trajectory.columns]
+    trajectory.iloc[::7].to_csv(args.out / "trajectory.csv")  # weekly: enough for the figure
+    plot(args.out, plan, args.reps)
+
+
+def plot(out, plan, reps):
+    """The figure, from the tables this script wrote into ``out`` (so it can be redrawn)."""
+    import pandas as pd
+
+    rates = pd.read_csv(out / "targets.csv")
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), layout="constrained",
+                             gridspec_kw={"width_ratios": [1, 1.2]})
+    ax = axes[0]
+    if (out / "trajectory.csv").is_file():
+        tr = pd.read_csv(out / "trajectory.csv")
+        years = tr["day"] / 365.25
+        for col, label, colour in (("cum_members", "people who ever joined", "#4c72b0"),
+                                   ("members", "current members", "#55a868")):
+            ax.fill_between(years, tr[f"{col}_min"], tr[f"{col}_max"], color=colour,
+                            alpha=0.6, label=f"{label} (range of {reps} runs)")
+    else:  # older outputs: the yearly means and their 95% intervals
+        ys = pd.read_csv(out / "yearly_summary.csv")
+        for col, label, colour in (("cum_members_end", "people who ever joined", "#4c72b0"),
+                                   ("members_end", "current members", "#55a868")):
+            part = ys[ys["metric"] == col]
+            ax.errorbar(part["year"], part["mean"],
+                        yerr=[part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]],
+                        marker="o", capsize=3, color=colour,
+                        label=f"{label}, end of year (mean, 95% CI, {reps} runs)")
+    ax.axhline(plan.population.n, color="grey", lw=0.8, ls=":")
+    ax.annotate(f"market: {plan.population.n:,} people", (0.1, plan.population.n),
+                xytext=(0, 3), textcoords="offset points", fontsize=7, color="grey")
     for t in plan.targets:
         if t.metric in ("cum_members_end", "members_end") and not t.relative_to_year:
-            axes[0].scatter([t.year], [t.value], marker="x", color="red", zorder=3)
-            axes[0].annotate(t.name, (t.year, t.value), fontsize=7, xytext=(-120, 5),
-                             textcoords="offset points")
-    axes[0].set_yscale("log")
-    axes[0].set_xlabel("year")
-    axes[0].set_ylabel("people who ever joined")
-    axes[0].set_title(f"the plan, {args.reps} runs; red: targets")
+            ax.scatter([t.year], [t.value], marker="x", color="red", zorder=3, s=60)
+            ax.annotate(t.name, (t.year, t.value), fontsize=7, color="red",
+                        ha="right" if t.year > 2.5 else "left",
+                        xytext=(-6 if t.year > 2.5 else 6, -10), textcoords="offset points")
+    ax.set_yscale("log")
+    ax.set_xlim(0, 5.2)
+    ax.set_ylim(3e4, plan.population.n * 1.6)
+    ax.set_xlabel("year")
+    ax.set_ylabel("people")
+    ax.set_title("the plan's market; red crosses: its size targets")
+    ax.legend(fontsize=7, loc="lower right")
     y = np.arange(len(rates))
-    axes[1].barh(y, rates["rate"], xerr=[rates["rate"] - rates["ci_low"],
-                                         rates["ci_high"] - rates["rate"]], capsize=3)
-    axes[1].set_yticks(y, rates["target"], fontsize=7)
+    met = rates["rate"].to_numpy()
+    axes[1].barh(y, met, color=np.where(met >= 0.5, "#55a868", "#c44e52"),
+                 xerr=[met - rates["ci_low"], rates["ci_high"] - met], capsize=3)
+    labels = [f"{t}  (reached: {_fmt(a)})" for t, a in zip(rates["target"],
+                                                           rates["actual_mean"])]
+    axes[1].set_yticks(y, labels, fontsize=7)
     axes[1].set_xlim(0, 1)
-    axes[1].set_xlabel("share of runs meeting the target (95% CI)")
+    axes[1].set_xlabel(f"share of {reps} runs meeting the target (95% Clopper-Pearson CI)")
     axes[1].invert_yaxis()
-    savefig(fig, args, "five_year_plan")
+    savefig(fig, argparse.Namespace(out=out), "five_year_plan")
+
+
+def _fmt(x):
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 if __name__ == "__main__":

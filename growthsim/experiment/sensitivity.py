@@ -440,6 +440,21 @@ class SensitivityResults:
         (NaN where the method gives none: Morris ``mu`` and ``sigma``).
     runs : SweepResults
         The runs (one row per point and replication in ``runs.table``).
+
+    Examples
+    --------
+    >>> import tempfile, growthsim as gs
+    >>> from growthsim import store as gstore
+    >>> sc = gs.Scenario().with_overrides({"population.n": 300, "run.days": 20,
+    ...                                    "seeding.initial_members": 10})
+    >>> with tempfile.TemporaryDirectory() as d, gstore.open(f"{d}/s.duckdb") as st:
+    ...     res = sensitivity(sc, ["ads.daily_budget"], ranges={"ads.daily_budget": (0, 500)},
+    ...                       method="morris", n=2, metrics=["members_end"], store=st,
+    ...                       executor="serial")
+    >>> res.samples.columns.tolist()
+    ['point', 'ads.daily_budget', 'members_end']
+    >>> res.table().columns.tolist(), len(res.plot().axes)
+    (['metric', 'param', 'mu_star', 'mu', 'sigma'], 1)
     """
 
     method: str
@@ -563,8 +578,8 @@ class SensitivityResults:
                 ax.barh(y + (k - (len(shown) - 1) / 2) * h, vals, h, xerr=err, capsize=3,
                         color=colors[index], label=index)
             if self.method == "morris":
-                ax.plot([part.loc[(p, "sigma"), "value"] for p in self.params], y, "o",
-                        color="#222222", ms=4, label="sigma")
+                ax.plot([part.loc[(p, "sigma"), "value"] for p in self.params], y, "D",
+                        mfc="none", mec="#222222", ms=5, label="sigma")
             ax.set_yticks(y, self.params, fontsize=8)
             ax.invert_yaxis()
             ax.axvline(0, color="#888888", lw=0.6)

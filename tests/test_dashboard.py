@@ -299,6 +299,16 @@ def test_the_picker_lists_the_shipped_scenarios():
     assert {"baseline.toml", "five_year_plan.toml", "koc/imm_100.toml"} <= set(app.files)
 
 
+def test_the_first_file_is_listed_by_its_name_in_the_folder(tmp_path):
+    inside = ROOT / "scenarios" / "ladders" / "two_sided.toml"
+    assert C.AppState(initial=str(inside)).file.value == "ladders/two_sided.toml"
+    assert C.AppState(initial="koc/imm_100.toml").file.value == "koc/imm_100.toml"
+    (tmp_path / "mine.toml").write_text('name = "mine"\n')
+    app = C.AppState(initial=str(tmp_path / "mine.toml"))
+    assert app.file.value == str(tmp_path / "mine.toml") == app.files[-1]
+    assert app.base()[0].name == "mine"
+
+
 def test_a_bad_scenario_file_shows_its_one_line_error(tmp_path):
     (tmp_path / "good.toml").write_text('name = "good"\n[population]\nn = 2000\n')
     (tmp_path / "bad.toml").write_text('name = "bad"\n[sharing]\np_share = 2.0\n')

@@ -34,7 +34,7 @@ def command(port, host, scenario, root):
 
     Pick a shipped scenario, set the levers (reward ladder, KOCs, content
     cadence, ads, horizon, people) and watch the charts while the model steps;
-    the A/B tab runs two variants with replications and shows 95% bands and
+    the A/B view runs two variants with replications and shows 95% bands and
     their paired difference; daily metrics download as CSV or Parquet. The
     app reads scenario files only. Stop it with Ctrl-C. docs/dashboard.md
     describes it.

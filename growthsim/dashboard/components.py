@@ -54,12 +54,16 @@ class AppState:
 
     def __init__(self, root=None, initial=None):
         self.root = Path(root) if root else S.default_root()
-        extra = []
-        if initial and not (self.root / initial).is_file():
-            extra = [str(Path(initial).resolve())]
-        self.files = S.scenario_files(self.root, extra)
-        first = extra[0] if extra else initial or (
-            "baseline.toml" if "baseline.toml" in self.files else (self.files or [""])[0])
+        self.files = S.scenario_files(self.root)
+        first = "baseline.toml" if "baseline.toml" in self.files else (self.files or [""])[0]
+        if initial:  # a file of the folder by its listed name, else listed by its full path
+            path = Path(initial) if Path(initial).is_absolute() else self.root / initial
+            try:
+                first = path.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                first = str(path.resolve())
+            if first not in self.files:
+                self.files.append(first)
         self.file = solara.reactive(first)
         self.run_designs = solara.reactive({})
         self.run_values = solara.reactive(dict(S.DEFAULTS))

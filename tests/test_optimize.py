@@ -316,6 +316,7 @@ def test_cli_writes_outputs_and_best_toml_loads_as_the_best_scenario(kocs, tmp_p
     best = gs.load_scenario(out / "best.toml")
     assert best.koc.count == 25 and best.population.n == 400 and best.run.days == 40
     assert scenario_hash(best) == scenario_hash(spec.scenario(res.best["candidate"]))
+    assert best.run.seed == spec.seed  # `growthsim run best.toml` repeats the search's runs
     table = pd.read_csv(out / "candidates.csv")
     assert len(table) == 8 and table["stage"].tolist() == [0] * 5 + [1] * 3
     summary = json.loads((out / "summary.json").read_text())

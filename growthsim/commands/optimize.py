@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 from growthsim import __version__
-from growthsim.cli import DEFAULT_STORE, _check_out, _check_store, _publish, _safe_path, \
-    _store_for_runs
+from growthsim.store import DEFAULT_PATH as DEFAULT_STORE
+
+# growthsim.cli imports this module while it registers its commands: its helpers are imported
+# inside the functions, as importing growthsim.cli here fails when this module comes first.
 
 #: What an optimisation writes into --out (best.toml only when a candidate fits the budget).
 OUTPUTS = ("candidates.csv", "best.toml", "summary.json", "figures")
@@ -47,6 +49,7 @@ def command(ctx, opt_file, executor, workers, store_path, out, force, quiet):
       growthsim optimize experiments/optimize/levers.toml --out results/levers
       growthsim optimize experiments/optimize/levers.toml --executor dask --workers 2
     """
+    from growthsim.cli import _check_out, _check_store, _publish, _safe_path
     from growthsim.experiment.executors import get_executor
     from growthsim.experiment.optimize import load_optimization
 
@@ -62,6 +65,7 @@ def command(ctx, opt_file, executor, workers, store_path, out, force, quiet):
 
 
 def _search(spec, store_path, executor, workers, force, quiet):
+    from growthsim.cli import _store_for_runs
     from growthsim.experiment.optimize import optimize
 
     def lines(done, total):

@@ -1009,7 +1009,10 @@ class OptimizationResult:
         spec = self.spec
         sc = spec.scenario(self.best["candidate"])
         base_file = spec.base.source_file
-        over = {**_set_of(spec), **self.best["overrides"]} if base_file else {}
+        # run.seed = the search's seed: `growthsim run best.toml -r N` then runs the
+        # search's replications (the same runs, found in the store)
+        over = {**_set_of(spec), **self.best["overrides"], "run.seed": spec.seed} \
+            if base_file else {}
         nested = {}
         for key, value in over.items():
             *parts, leaf = key.split(".")
@@ -1017,14 +1020,14 @@ class OptimizationResult:
             for part in parts:
                 node = node.setdefault(part, {})
             node[leaf] = list(value) if isinstance(value, tuple) else value
-        # the base's description is kept: it is part of the runs' identity in the store, so
-        # `growthsim run best.toml` reuses the search's runs
+        # the base's description is kept: it is part of the runs' identity in the store
         head = {"name": f"{spec.name}/best"}
         if base_file:
             rel = os.path.relpath(Path(base_file).resolve(), Path(folder or ".").resolve())
             head = {"extends": Path(rel).as_posix(), **head}
         else:  # a base built in Python has no file to extend: write every parameter
             nested = {k: v for k, v in sc.to_dict().items() if k not in head}
+            nested["run"]["seed"] = spec.seed
         return (f"# The best settings found by `growthsim optimize` ({spec.file}):\n"
                 f"# {_describe(self.best['settings'])}\n# {_obj_line(self)}\n"
                 + tomli_w.dumps({**head, **nested}))
@@ -1055,6 +1058,9 @@ class OptimizationResult:
                     color="#C44E52", label=f"best ({self.best['candidate']})", zorder=5)
         if math.isfinite(spec.budget.max):
             ax.axvline(spec.budget.max, color="#C44E52", ls="--", lw=1, label="budget")
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _money(x)))
         ax.set_xlabel(f"{spec.budget.label} (yuan)")
         ax.set_ylabel(spec.objective.label)
         ax.set_title(f"{spec.name}: {spec.objective.direction} {spec.objective.label} within "

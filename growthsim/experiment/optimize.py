@@ -27,7 +27,7 @@ objective, a budget and the levers to search::
     seed = 1                     # base seed of every candidate's replications (common)
 
     [search.ranges]              # number parameters: [lo, hi], Latin hypercube
-    "rewards.per_referral_cash" = [0, 40]
+    "koc.signed_day" = [0, 180]
 
 The candidates are the product of the levers' values, or, when that is larger
 than ``candidates`` (default 32) or a range is searched, a sample of that size

@@ -177,7 +177,7 @@ def test_scenarios_page_toml_example_loads(tmp_path):
 
 # -- docs/index.md maps every page; links resolve -------------------------------------------------
 #: Pages other engineers are writing in this session; linked from the index ahead of time.
-PENDING_PAGES = {"calibration.md", "sensitivity.md"}
+PENDING_PAGES = set()
 INDEX_PAGES = ("model", "scenarios", "cli", "api", "store", "sweeps", "sensitivity",
                "calibration", "optimize", "dashboard", "experiments", "findings", "randomness")
 
@@ -229,13 +229,14 @@ import re  # noqa: E402
 import growthsim  # noqa: E402
 
 #: Modules other engineers are still writing (not yet committed); walked once they are.
-IN_PROGRESS = ("growthsim.experiment.calibrate",)
+IN_PROGRESS = ()  # str.startswith(()) is False: nothing skipped
 #: Known gaps in modules owned by other engineers (reported to the lead); a test warns when one
 #: gets its example so the entry can be deleted.
 MISSING_EXAMPLES = {
     "growthsim.dashboard.state.Control",
     "growthsim.dashboard.state.Snapshot",
-    "growthsim.experiment.sensitivity.SensitivityResults",
+    "growthsim.experiment.calibrate.CalibrationResult",
+    "growthsim.experiment.calibrate.Observed",
 }
 
 

@@ -61,6 +61,12 @@ class Control:
     ``kind`` is ``"int"``, ``"float"``, ``"choice"`` or ``"scale"`` (a multiplier of a
     per-weekday tuple). ``lo``/``hi`` are the schema's bounds (``hi`` capped by
     :data:`UI_MAX`), ``unit`` and ``help`` its text, ``choices`` its options.
+
+    Examples
+    --------
+    >>> days, = controls(["run.days"])
+    >>> days.kind, days.lo, days.hi, days.unit, days.value_in(Scenario())
+    ('int', 1, 1826, 'days', 1826)
     """
 
     key: str
@@ -321,7 +327,15 @@ class Snapshot:
     """A run's state for the charts: ``day`` simulated of ``days``, daily ``metrics``,
     members' ``trust`` and ``fatigue``, the neighbourhood ``ego`` with its people's
     current ``stage``, ``tier`` and ``koc`` flag (None on a complete graph), and a
-    ``serial`` number unique in this process (charts are redrawn when it changes)."""
+    ``serial`` number unique in this process (charts are redrawn when it changes).
+
+    Examples
+    --------
+    >>> live = LiveRun(Scenario().with_overrides({"population.n": 500, "run.days": 5}))
+    >>> a = live.snapshot(); _ = live.advance(5); b = live.snapshot()
+    >>> (a.day, b.day, b.days, len(b.metrics)), b.serial > a.serial
+    ((0, 5, 5, 5), True)
+    """
 
     day: int
     days: int

@@ -28,7 +28,7 @@ CELL_TIMEOUT = 600  # seconds per cell: generous, the machine may be shared with
 SLOW = {"02_reward_ladders", "03_koc_seeding", "04_content_cadence",
         "05_sensitivity_calibration", "06_results_store"}
 EXPECTED = {"01_quick_start", "02_reward_ladders", "03_koc_seeding", "04_content_cadence",
-            "06_results_store"}
+            "05_sensitivity_calibration", "06_results_store"}
 
 
 def _strip_tool():

@@ -208,6 +208,21 @@ def test_recovers_two_parameters_with_the_truth_inside_the_interval(recovery):
     assert res.history.loc[0, "sharing.p_share"] == pytest.approx(0.02)
 
 
+@pytest.mark.slow
+def test_a_wrong_fixed_parameter_moves_the_estimate_out(recovery):
+    """The recovery test can fail: with the conversion probability fixed at twice its true
+    value, the sharing probability that fits is far from the truth (word of mouth depends on
+    their product), outside the tolerance the recovery meets."""
+    base, obs, good = recovery
+    wrong = base.with_overrides({"conversion.p_convert": 2 * WORLD["conversion.p_convert"]})
+    res = calibrate(wrong, obs, list(TRUTH), bounds=BOUNDS, replications=2, seed=1,
+                    start={"sharing.p_share": 0.02, "organic.p_discover": 1.5},
+                    bootstrap=0, max_iter=6, truth=TRUTH)
+    est = res.estimates.set_index("param").loc["sharing.p_share", "estimate"]
+    assert est / TRUTH["sharing.p_share"] - 1 < -0.25, est
+    assert est < good.estimates.set_index("param").loc["sharing.p_share", "low"]
+
+
 # -- the command line -----------------------------------------------------------------------------
 
 def call(capsys, *args):

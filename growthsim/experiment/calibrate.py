@@ -839,6 +839,7 @@ class CalibrationResult:
 
     def _fitted(self, best, boot_runs):
         runs = np.concatenate([best["runs"], np.stack(boot_runs)]) if boot_runs else best["runs"]
+        self._runs = runs
         a = (1 - self.level) / 2
         mean = best["runs"].mean(axis=0)
         low, high = np.quantile(runs, [a, 1 - a], axis=0)
@@ -896,9 +897,13 @@ class CalibrationResult:
         f = self.fitted[self.fitted["series"] == name]
         band = np.column_stack([f["low"], f["high"], f["fitted"]])
         t = self.observed.time
-        if step > 1:  # the band and the fit on the weekly grid, as observed
+        if step > 1:  # the band of weekly figures of single runs, and the fit, as observed
             obs = dataclasses.replace(self.observed, series={name: None})
-            band = np.column_stack([on_grid(band[:, [k]], obs)[:, 0] for k in range(3)])
+            j = list(self.observed.series).index(name)
+            weekly = np.stack([on_grid(run[:, [j]], obs)[:, 0] for run in self._runs])
+            a = (1 - self.level) / 2
+            band = np.column_stack([*np.quantile(weekly, [a, 1 - a], axis=0),
+                                    on_grid(band[:, [2]], obs)[:, 0]])
         else:
             band = band[int(t[0]):]
         ax.fill_between(t, band[:, 0], band[:, 1], color="#4C72B0", alpha=0.2,

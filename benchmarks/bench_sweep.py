@@ -92,12 +92,12 @@ def store_overhead(sw, repeats):
 
 def main(argv=None):
     p = C.parser(__doc__.splitlines()[0])
-    p.add_argument("--people", type=int, default=None, help="people per run (default 20,000)")
-    p.add_argument("--days", type=int, default=None, help="days per run (default 365)")
+    p.add_argument("--people", type=int, default=None, help="people per run (default 100,000)")
+    p.add_argument("--days", type=int, default=None, help="days per run (default 730)")
     p.add_argument("--reps", type=int, default=None, help="replications per point (default 2)")
     args = C.parse(p, argv)
-    people = args.people or (5_000 if args.quick else 20_000)
-    days = args.days or (180 if args.quick else 365)
+    people = args.people or (5_000 if args.quick else 100_000)
+    days = args.days or (180 if args.quick else 730)
     reps = args.reps or 2
     repeats = 2 if args.quick else max(1, args.repeats // 2 + 1)
 

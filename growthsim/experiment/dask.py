@@ -23,10 +23,6 @@ from growthsim.experiment.executors import Executor, ExperimentError, _positive,
 DASK_URL = "dask://"
 
 
-def _identity(value):
-    return value
-
-
 def _call(fn, shared, task):
     return fn(shared, task)
 
@@ -82,11 +78,13 @@ class DaskExecutor(Executor):
         client, cluster = self._connect(len(tasks))
         futures = {}
         try:
-            # Shared data as a task, not scattered data: if the worker holding it dies,
-            # Dask recomputes it (scattered data would be lost with the worker).
+            # The shared data (scenarios: kilobytes) travels inside every task, so tasks have
+            # no dependency: the scheduler spreads them over all workers (a task depending on
+            # one shared future runs where that future lives, which left the other workers
+            # idle: bench_sweep measured 2 Dask workers no faster than 1), and a dead worker
+            # takes nothing with it that its tasks need.
             prefix = f"growthsim-{uuid.uuid4().hex[:12]}"
-            shared_f = client.submit(_identity, shared, key=f"{prefix}-shared", pure=False)
-            futures = {client.submit(_call, fn, shared_f, task, key=f"{prefix}-{i}",
+            futures = {client.submit(_call, fn, shared, task, key=f"{prefix}-{i}",
                                      pure=False, retries=self.retries): i
                        for i, task in enumerate(tasks)}
             from distributed import as_completed

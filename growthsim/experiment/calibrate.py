@@ -84,6 +84,16 @@ class Observed:
         Observed values per metric.
     source : str
         The file, or ``"observed"`` for a DataFrame.
+
+    Examples
+    --------
+    >>> obs = read_observed(pd.DataFrame({"week": [0, 1], "members": [50, 80]}))
+    >>> obs.unit, obs.days, obs.source
+    ('week', 14, 'observed')
+    >>> obs.frame()
+       week  members
+    0     0     50.0
+    1     1     80.0
     """
 
     unit: str
@@ -794,6 +804,19 @@ class CalibrationResult:
     objective : float
         The objective at the estimate (sum over series of the squared error
         relative to each series' root mean square).
+
+    Examples
+    --------
+    >>> import growthsim as gs
+    >>> sc = gs.Scenario().with_overrides({"population.n": 300, "run.days": 14,
+    ...                                    "seeding.initial_members": 20})
+    >>> obs = pd.DataFrame({"week": range(2), "members": [30, 40]})
+    >>> res = calibrate(sc, obs, ["organic.p_discover"], bounds={"organic.p_discover": (0.1, 5)},
+    ...                 replications=1, n_start=2, max_iter=1, bootstrap=2)
+    >>> res.estimates["param"].tolist(), sorted(res.fitted["series"].unique())
+    (['organic.p_discover'], ['members'])
+    >>> bool(res.objective >= 0)
+    True
     """
 
     @classmethod

@@ -22,6 +22,7 @@ from pathlib import Path
 import click
 
 from growthsim import __version__
+from growthsim.commands import batch_options
 from growthsim.errors import GrowthsimError, ScenarioError
 
 #: Exit statuses besides 0: a check failed, bad input, interrupted.
@@ -656,17 +657,7 @@ SWEEP_OUTPUTS = ("sweep.parquet", "summary.json", "figures")
 
 @cli.command(context_settings={"max_content_width": 100})
 @click.argument("sweep_file", metavar="SWEEP.toml")
-@click.option("--executor", default="processes", show_default=True, metavar="WHERE",
-              help="processes, serial, dask (a local Dask cluster) or dask://host:port (a "
-                   "running scheduler). Results do not depend on it.")
-@click.option("--workers", type=click.IntRange(1, 1024), metavar="N",
-              help="Worker processes (default: one per CPU).")
-@click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE,
-              show_default=True, metavar="PATH", help="Results store (DuckDB file).")
-@click.option("--out", "out", type=click.Path(path_type=Path), metavar="DIR",
-              help="Output folder [default: results/sweeps/<sweep name>].")
-@click.option("--force", is_flag=True, help="Recompute runs the store already holds.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress.")
+@batch_options("results/sweeps/<sweep name>")
 @click.pass_context
 def sweep(ctx, sweep_file, executor, workers, store_path, out, force, quiet):
     """Run a parameter sweep (a grid or a sample of points, replications of each).

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from growthsim import __version__
-from growthsim.store import DEFAULT_PATH as DEFAULT_STORE
+from growthsim.commands import batch_options
 
 # growthsim.cli imports this module while it registers its commands: its helpers are imported
 # inside the functions, as importing growthsim.cli here fails when this module comes first.
@@ -19,17 +19,7 @@ OUTPUTS = ("candidates.csv", "best.toml", "summary.json", "figures")
 
 @click.command("optimize", context_settings={"max_content_width": 100})
 @click.argument("opt_file", metavar="OPT.toml")
-@click.option("--executor", default="processes", show_default=True, metavar="WHERE",
-              help="processes, serial, dask (a local Dask cluster) or dask://host:port (a "
-                   "running scheduler). Results do not depend on it.")
-@click.option("--workers", type=click.IntRange(1, 1024), metavar="N",
-              help="Worker processes (default: one per CPU).")
-@click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE,
-              show_default=True, metavar="PATH", help="Results store (DuckDB file).")
-@click.option("--out", "out", type=click.Path(path_type=Path), metavar="DIR",
-              help="Output folder [default: results/optimize/<name>].")
-@click.option("--force", is_flag=True, help="Recompute runs the store already holds.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress.")
+@batch_options("results/optimize/<name>")
 @click.pass_context
 def command(ctx, opt_file, executor, workers, store_path, out, force, quiet):
     """Search reward ladders, KOC plans, cadences or any parameter for the best objective

@@ -12,10 +12,11 @@ from pathlib import Path
 import click
 
 from growthsim import __version__
+from growthsim.commands import batch_options
 from growthsim.experiment.sensitivity import DEFAULT_METRICS, METHODS, SensitivityError
 from growthsim.experiment.sweep import MAX_REPLICATIONS
 from growthsim.scenario.schema import Run
-from growthsim.store import DEFAULT_PATH as DEFAULT_STORE
+from growthsim.store import DEFAULT_PATH as DEFAULT_STORE  # noqa: F401 - the commands' default
 
 # growthsim.cli imports this module while it registers commands, so its helpers are imported
 # inside the functions: importing growthsim.cli here would fail when this module comes first.
@@ -55,16 +56,7 @@ _OPTION = {"params": "--param", "ranges": "--param", "n": "--n", "metrics": "--m
               help="Seed of the design, the replications and the bootstrap [default: run.seed].")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a fixed parameter, e.g. --set population.n=20000 (repeatable).")
-@click.option("--executor", default="processes", show_default=True, metavar="WHERE",
-              help="processes, serial, dask or dask://host:port. Results do not depend on it.")
-@click.option("--workers", type=click.IntRange(1, 1024), metavar="N",
-              help="Worker processes (default: one per CPU).")
-@click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE,
-              show_default=True, metavar="PATH", help="Results store (DuckDB file).")
-@click.option("--out", "out", type=click.Path(path_type=Path), metavar="DIR",
-              help="Output folder [default: results/sensitivity/<scenario name>].")
-@click.option("--force", is_flag=True, help="Recompute runs the store already holds.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress.")
+@batch_options("results/sensitivity/<scenario name>")
 @click.pass_context
 def command(ctx, scenario, params, method, n, metrics, year, replications, days, seed, sets,
             executor, workers, store_path, out, force, quiet):

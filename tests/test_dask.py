@@ -31,10 +31,10 @@ SWEEP = f'''
 base = "{BASELINE}"
 replications = 3
 seed = 3
-days = 25
+days = 200
 metrics = ["members", "wom_share", "revenue"]
 [set]
-population.n = 400
+population.n = 3000
 seeding.initial_members = 10
 [grid]
 "sharing.p_share" = [0.05, 0.1, 0.2, 0.4]

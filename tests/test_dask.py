@@ -91,6 +91,23 @@ def test_own_local_cluster_sets_numba_threads(sweep):
     assert dict(ex.imap(os.getenv, "NUMBA_NUM_THREADS", [None])) == {0: "2"}
 
 
+def _worker_pid(shared, task):
+    return os.getpid()
+
+
+def test_a_session_keeps_its_local_cluster_between_calls():
+    """Inside ``with executor:`` every call runs on one LocalCluster; the end closes it."""
+    ex = DaskExecutor(workers=1, threads=1)
+    with ex:
+        first = set(dict(ex.imap(_worker_pid, None, [0, 1])).values())
+        client, cluster = ex._conn
+        second = set(dict(ex.imap(_worker_pid, None, [2])).values())
+        assert first == second and len(first) == 1 and ex._conn[1] is cluster
+    assert ex._conn is None and client.status == "closed" and cluster.status.name == "closed"
+    # without a session each call has its own cluster (its own worker process)
+    assert set(dict(ex.imap(_worker_pid, None, [0])).values()) != first
+
+
 def test_cli_sweep_on_a_local_dask_cluster(serial_table, tmp_path, capsys):
     spec = tmp_path / "one.toml"  # the module's sweep, first point only
     spec.write_text(SWEEP.replace("[0.05, 0.1, 0.2, 0.4]", "[0.05]"), encoding="utf-8")

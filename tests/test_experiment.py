@@ -274,3 +274,45 @@ def test_a_failed_or_abandoned_process_sweep_stops_its_workers_at_once():
     it.close()  # abandon the iteration
     assert first[1] in range(1, 9) and time.perf_counter() - start < 30
     assert sorted(r for _, r in ex.imap(_sleep_or_fail, 0.0, [1, 2, 3])) == [1, 2, 3]
+
+
+def _pid_and_threads(shared, task):
+    """Top-level task: the worker's pid and numba thread count."""
+    import os
+
+    import numba
+
+    return os.getpid(), numba.get_num_threads(), shared + task
+
+
+def test_a_process_session_keeps_its_workers_between_calls_and_stops_them_at_exit():
+    """Inside ``with executor:`` batches with the same work reuse the pool (the calibration
+    search's many small batches start workers once); new work, or the end, stops it."""
+    from growthsim.experiment import ProcessExecutor
+
+    ex = ProcessExecutor(workers=2, threads=1)
+    outside = [{pid for _, (pid, _, _) in ex.imap(_pid_and_threads, 10, range(4))}
+               for _ in range(2)]
+    assert not outside[0] & outside[1]  # without a session every call starts new workers
+    with ex:
+        first = list(ex.imap(_pid_and_threads, 10, range(6)))
+        second = list(ex.imap(_pid_and_threads, 10, [1]))
+        pids = {pid for _, (pid, _, _) in first + second}
+        assert len(pids) <= 2 and second[0][1][0] in pids
+        assert {threads for _, (_, threads, _) in first + second} == {1}
+        assert sorted(v for _, (_, _, v) in first) == list(range(10, 16))
+        pool = ex._pool
+        other = list(ex.imap(_pid_and_threads, 20, [0]))  # other shared data: a new pool
+        assert other[0][1][0] not in pids and other[0][1][2] == 20 and ex._pool is not pool
+        kept = [p for p in ex._pool._processes.values()]
+    assert ex._pool is None and all(not p.is_alive() for p in kept)
+
+
+def test_a_failure_inside_a_session_stops_the_pool_and_the_session_goes_on():
+    from growthsim.experiment import ProcessExecutor
+
+    with ProcessExecutor(workers=2) as ex:
+        with pytest.raises(RuntimeError, match="task 0 failed"):
+            list(ex.imap(_sleep_or_fail, 0.0, [0, 1]))
+        assert ex._pool is None
+        assert sorted(r for _, r in ex.imap(_sleep_or_fail, 0.0, [1, 2, 3])) == [1, 2, 3]

@@ -648,18 +648,21 @@ def calibrate(scenario, observed, fit, *, bounds=None, replications=2, seed=1, d
     start = _values(start, params, "start")
     ex = get_executor(executor, workers)
     bar = _bar(progress)
+    # One session: the search evaluates a few points at a time, and worker processes
+    # (or a Dask cluster) start once for all of its batches instead of once per batch.
     try:
-        seeds = replication_seeds(seed, reps)
-        ev = _Evaluator(sc, obs, params, seeds, ex, bar)
-        u0 = _start(ev, params, start, n_start, seed)
-        u_hat, grad = _refine(ev, _search(ev, u0, fd_step, max_iter), 2 * fd_step)
-        best = ev.evaluate([u_hat], "estimate")[0]
-        bseeds = replication_seeds(seed, reps + bootstrap)[reps:]
-        boot_runs = ev.runs(u_hat, bseeds) if bootstrap else []
-        if bootstrap and bootstrap_method == "refit":
-            draws = _refit_draws(ev, u_hat, boot_runs, seed, reps, fd_step, max_iter)
-        else:
-            draws = _linear_draws(ev, u_hat, grad, boot_runs)
+        with ex:
+            seeds = replication_seeds(seed, reps)
+            ev = _Evaluator(sc, obs, params, seeds, ex, bar)
+            u0 = _start(ev, params, start, n_start, seed)
+            u_hat, grad = _refine(ev, _search(ev, u0, fd_step, max_iter), 2 * fd_step)
+            best = ev.evaluate([u_hat], "estimate")[0]
+            bseeds = replication_seeds(seed, reps + bootstrap)[reps:]
+            boot_runs = ev.runs(u_hat, bseeds) if bootstrap else []
+            if bootstrap and bootstrap_method == "refit":
+                draws = _refit_draws(ev, u_hat, boot_runs, seed, reps, fd_step, max_iter)
+            else:
+                draws = _linear_draws(ev, u_hat, grad, boot_runs)
     finally:
         if bar is not None:
             bar.close()

@@ -3,8 +3,9 @@
 :class:`DaskExecutor` implements :meth:`growthsim.experiment.Executor.imap`
 on ``dask.distributed``. Without an address it starts a ``LocalCluster`` of
 worker processes on 127.0.0.1 (one thread each, no dashboard) for the
-duration of one :meth:`~DaskExecutor.imap`; with ``tcp://host:port`` it sends
-the tasks to a running scheduler (``dask scheduler`` / ``dask worker``).
+duration of one :meth:`~DaskExecutor.imap`, or of a ``with executor:``
+session; with ``tcp://host:port`` it sends the tasks to a running scheduler
+(``dask scheduler`` / ``dask worker``).
 
 Dask reschedules the tasks of a worker that dies and retries a task that
 raises (``retries``); the caller still sees every task exactly once. Results
@@ -34,7 +35,8 @@ class DaskExecutor(Executor):
     ----------
     address : str, optional
         ``tcp://host:port`` (or ``dask://host:port``) of a running scheduler;
-        default: start a local cluster for each :meth:`imap`.
+        default: start a local cluster for each :meth:`imap` (for all of them
+    inside ``with executor:``, a session).
     workers : int, optional
         Worker processes of the local cluster (default one per CPU, at most one
         per task); not allowed with ``address`` (the cluster has its own).
@@ -67,6 +69,7 @@ class DaskExecutor(Executor):
             raise ExperimentError(f"retries must be an integer >= 0; got {retries!r}")
         self.retries = retries
         self.timeout = timeout
+        self._conn = None  # (client, cluster or None) kept by a session
         if self.address is not None and self.workers is not None:
             raise ExperimentError("workers cannot be set for a running Dask scheduler "
                                   f"({self.address}): start as many `dask worker`s as wanted")
@@ -75,7 +78,13 @@ class DaskExecutor(Executor):
         tasks = list(tasks)
         if not tasks:
             return
-        client, cluster = self._connect(len(tasks))
+        if self._conn is None:
+            conn = self._connect(len(tasks))
+            if self._depth:  # a session: keep the cluster for the next call
+                self._conn = conn
+        else:
+            conn = self._conn
+        client = conn[0]
         futures = {}
         try:
             # The shared data (scenarios: kilobytes) travels inside every task, so tasks have
@@ -95,9 +104,14 @@ class DaskExecutor(Executor):
             # Stop queued and running tasks on an error, Ctrl-C or abandoned iteration.
             if futures:
                 client.cancel(list(futures))
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            if conn is not self._conn:
+                _disconnect(conn)
+
+    def close(self):
+        """Stop the cluster (or leave the scheduler) a session kept."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            _disconnect(conn)
 
     def _connect(self, n_tasks):
         try:
@@ -110,7 +124,8 @@ class DaskExecutor(Executor):
             except OSError as exc:
                 raise ExperimentError(f"cannot reach the Dask scheduler at {self.address}: "
                                       f"{exc}") from None
-        workers = min(self.workers or cpu_count(), n_tasks)
+        workers = self.workers or cpu_count()
+        workers = workers if self._depth else min(workers, n_tasks)
         threads = self.threads or max(1, cpu_count() // workers)
         with warnings.catch_warnings():
             # With the dashboard off the scheduler still serves /health on a free port and
@@ -129,6 +144,13 @@ class DaskExecutor(Executor):
     def __repr__(self):
         return (f"DaskExecutor(address={self.address!r}, workers={self.workers}, "
                 f"retries={self.retries})")
+
+
+def _disconnect(conn):
+    client, cluster = conn
+    client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 def _tcp(address):

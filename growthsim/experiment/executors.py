@@ -57,10 +57,29 @@ class Executor:
     """
 
     name = "executor"
+    _depth = 0
 
     def imap(self, fn, shared, tasks):
         """Yield ``(i, fn(shared, tasks[i]))`` for every task, in any order."""
         raise NotImplementedError
+
+    def __enter__(self):
+        """A session: workers started by :meth:`imap` stay up for the next call until exit.
+
+        Work made of many small batches (calibration: a few runs per step of the search)
+        then pays for starting workers once instead of once per batch. Sessions nest.
+        """
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        self._depth -= 1
+        if not self._depth:
+            self.close()
+        return False
+
+    def close(self):
+        """Stop the workers a session kept (nothing to do for executors without any)."""
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -99,6 +118,11 @@ class ProcessExecutor(Executor):
     ``fn`` must be a top-level (importable) function and ``shared`` picklable;
     a clear :class:`ExperimentError` says so otherwise.
 
+    Each :meth:`imap` starts its workers and stops them at the end. Inside
+    ``with executor:`` (a session) the workers stay up for the next
+    :meth:`imap` with the same ``fn`` and ``shared``, and stop when the
+    session ends.
+
     Examples
     --------
     >>> ex = ProcessExecutor(workers=2, threads=1)
@@ -106,6 +130,11 @@ class ProcessExecutor(Executor):
     (2, 1)
     >>> get_executor("processes", workers=2).workers
     2
+    >>> with ProcessExecutor(workers=2) as ex:   # one pool for both calls
+    ...     a = sorted(ex.imap(pow, 2, [1, 2, 3]))
+    ...     b = sorted(ex.imap(pow, 2, [4]))
+    >>> a, b
+    ([(0, 2), (1, 4), (2, 8)], [(0, 16)])
     """
 
     name = "processes"
@@ -113,33 +142,54 @@ class ProcessExecutor(Executor):
     def __init__(self, workers=None, threads=None):
         self.workers = _positive("workers", workers)
         self.threads = _positive("threads", threads)
+        self._pool = self._blob = self._threads = None
 
     def imap(self, fn, shared, tasks):
         tasks = list(tasks)
         if not tasks:
             return
-        workers = min(self.workers or cpu_count(), len(tasks))
-        threads = self.threads or max(1, cpu_count() // workers)
         blob = _pickled(fn, shared)
-        ctx = multiprocessing.get_context("spawn")
-        # Workers read NUMBA_NUM_THREADS when they import numba, before any initializer runs,
-        # so it has to be in the environment they are spawned with. Spawning happens in submit.
-        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                   initargs=(blob, threads))
+        pool, threads = self._pool_for(blob, len(tasks))
         finished = False
         try:
+            # Workers read NUMBA_NUM_THREADS when they import numba, before any initializer
+            # runs, so it has to be in the environment they are spawned with; the pool spawns
+            # them as tasks are submitted.
             with _environ(NUMBA_NUM_THREADS=str(threads)):
                 futures = {pool.submit(_run_task, task): i for i, task in enumerate(tasks)}
             for fut in as_completed(futures):
                 yield futures[fut], fut.result()
             finished = True
         finally:
-            if finished:
-                pool.shutdown(wait=True)
-            else:
+            if not finished:
                 # An error, Ctrl-C or an abandoned iteration: do not wait for the runs in
                 # flight (minutes at full size); stop the workers now.
+                self._pool = self._blob = None
                 _stop(pool)
+            elif not self._depth:
+                pool.shutdown(wait=True)
+
+    def _pool_for(self, blob, n_tasks):
+        """The session's pool if it serves ``blob``; else a new one (kept in a session)."""
+        if self._pool is not None and self._blob == blob:
+            return self._pool, self._threads
+        self.close()
+        # In a session later calls may bring more tasks: allow every worker wanted.
+        workers = self.workers or cpu_count()
+        workers = workers if self._depth else min(workers, n_tasks)
+        threads = self.threads or max(1, cpu_count() // workers)
+        ctx = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(blob, threads))
+        if self._depth:
+            self._pool, self._blob, self._threads = pool, blob, threads
+        return pool, threads
+
+    def close(self):
+        """Stop the workers a session kept."""
+        pool, self._pool, self._blob = self._pool, None, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def __repr__(self):
         return f"ProcessExecutor(workers={self.workers}, threads={self.threads})"

@@ -1,8 +1,10 @@
 """(g) Sweep throughput on 1 and 2 local workers and a 2-worker Dask cluster; store overhead.
 
 Throughput: one sweep (``experiments/sweeps/p_share.toml``'s grid, its market shrunk to
-``--people`` people over ``--days`` days, ``--reps`` replications per point) run in full, into
-a fresh DuckDB store each time, on
+``--people`` people over ``--days`` days, ``--reps`` replications per point: 64 runs by
+default, a small sweep by the standard of the thousands a sensitivity analysis needs, but
+enough that starting the workers and the last run's tail are a small part of the wall
+time) run in full, into a fresh DuckDB store each time, on
 
 * ``processes`` with 1 worker process,
 * ``processes`` with 2 worker processes,
@@ -12,7 +14,9 @@ taking turns (1w, 2w, dask, 1w, ...). Every worker runs numba with one thread, s
 workers are the only parallelism and the ratios measure how a sweep scales out. Times are
 wall clock of :func:`growthsim.experiment.sweep.run_sweep` from the call to the last run
 stored, including the start of the worker processes (and of the cluster). The three
-tables of results are checked identical.
+tables of results are checked identical. Beside the wall time, the sum of the runs' own
+durations (as the store records them) shows how much two runs at once slow each other
+(shared memory bandwidth and cache): the ceiling of the speed-up on this machine.
 
 Store overhead per run: the same runs computed once in this process, then each run's
 ``Store.put`` into an on-disk DuckDB file timed alone (median per run, against the median
@@ -45,7 +49,8 @@ def the_sweep(people, days, reps):
 
 
 def timed_sweep(sw, executor, workers):
-    """Run the whole sweep into a fresh store; (seconds, runs, results table)."""
+    """Run the whole sweep into a fresh store; (seconds, runs, results table, summed run
+    seconds)."""
     from growthsim import store as gstore
     from growthsim.experiment.dask import DaskExecutor
     from growthsim.experiment.executors import ProcessExecutor
@@ -58,7 +63,8 @@ def timed_sweep(sw, executor, workers):
         res = run_sweep(sw, store=st, executor=ex)
         dt = time.perf_counter() - t0
         table = res.table.sort_values(["point", "replication"]).reset_index(drop=True)
-    return dt, len(table), table
+        busy = float(st.query("SELECT sum(wall_seconds) AS s FROM runs")["s"].iloc[0])
+    return dt, len(table), table, busy
 
 
 def store_overhead(sw, repeats):
@@ -92,13 +98,13 @@ def store_overhead(sw, repeats):
 
 def main(argv=None):
     p = C.parser(__doc__.splitlines()[0])
-    p.add_argument("--people", type=int, default=None, help="people per run (default 100,000)")
+    p.add_argument("--people", type=int, default=None, help="people per run (default 50,000)")
     p.add_argument("--days", type=int, default=None, help="days per run (default 730)")
-    p.add_argument("--reps", type=int, default=None, help="replications per point (default 2)")
+    p.add_argument("--reps", type=int, default=None, help="replications per point (default 8)")
     args = C.parse(p, argv)
-    people = args.people or (5_000 if args.quick else 100_000)
+    people = args.people or (5_000 if args.quick else 50_000)
     days = args.days or (180 if args.quick else 730)
-    reps = args.reps or 2
+    reps = args.reps or (2 if args.quick else 8)
     repeats = 2 if args.quick else max(1, args.repeats // 2 + 1)
 
     info = C.machine()
@@ -109,29 +115,38 @@ def main(argv=None):
           f"{runs} runs of {people:,} people x {days} days; {repeats} turns", flush=True)
 
     times = {name: [] for name, _, _ in CONFIGS}
+    busy = {name: [] for name, _, _ in CONFIGS}
     tables = {}
     timed_sweep(sw, "processes", 2)  # warm the numba cache for the workers
     for _ in range(repeats):
         for name, executor, workers in CONFIGS:
-            dt, n, table = timed_sweep(sw, executor, workers)
+            dt, n, table, work = timed_sweep(sw, executor, workers)
             times[name].append(dt)
+            busy[name].append(work)
             tables[name] = table
-            print(f"  {name}: {dt:.1f} s ({n / dt:.2f} runs/s)", flush=True)
+            print(f"  {name}: {dt:.1f} s ({n / dt:.2f} runs/s; runs' own time {work:.1f} s)",
+                  flush=True)
     first = tables[CONFIGS[0][0]]
     identical = {name: bool(t.equals(first)) for name, t in tables.items()}
 
     base = C.stats(times[CONFIGS[0][0]])["median"]
+    base_busy = C.stats(busy[CONFIGS[0][0]])["median"]
     rows, results = [], []
     for name, executor, workers in CONFIGS:
-        st = C.stats(times[name])
+        st, bs = C.stats(times[name]), C.stats(busy[name])
+        # the speed-up if the workers were busy all the time: runs' time alone / per worker
+        ceiling = base_busy / (bs["median"] / workers)
         rows.append([name, C.fmt_med(st), f"{runs / st['median']:.2f}",
-                     C.fmt_x(base / st["median"]), "yes" if identical[name] else "NO"])
+                     C.fmt_x(base / st["median"]), f"{bs['median']:.1f}",
+                     C.fmt_x(ceiling), "yes" if identical[name] else "NO"])
         results.append({"config": name, "executor": executor, "workers": workers,
                         "threads_per_worker": 1, "runs": runs, "timing": st,
                         "runs_per_s": runs / st["median"], "speedup": base / st["median"],
+                        "run_seconds_sum": bs, "speedup_ceiling": ceiling,
                         "identical": identical[name]})
     t1 = C.table(rows, ["executor", "sweep wall (median [IQR])", "runs/s",
-                        "speed-up vs 1 worker", "same results"],
+                        "speed-up vs 1 worker", "runs' own seconds (sum)",
+                        "ceiling (runs' time / workers)", "same results"],
                   title="Sweep throughput (1 numba thread per worker)")
 
     run_st, put_st, read_st, n_rows = store_overhead(sw, repeats)

@@ -23,6 +23,13 @@ from growthsim.experiment.executors import Executor, ExperimentError, _positive,
 #: Executor name prefix for a running scheduler: ``dask://host:port``.
 DASK_URL = "dask://"
 
+#: Dask settings of the private LocalCluster's workers. The statistical profiler samples
+#: the worker's stack every 10 ms for the dashboard (which is off); it took the GIL from
+#: the runs often enough to make them 20% slower (bench_sweep: the runs' own summed time on
+#: 2 Dask workers against 2 worker processes). Workers of a running scheduler are the
+#: user's: start them with DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False for the same.
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
 
 def _call(fn, shared, task):
     return fn(shared, task)
@@ -127,7 +134,9 @@ class DaskExecutor(Executor):
         workers = self.workers or cpu_count()
         workers = workers if self._depth else min(workers, n_tasks)
         threads = self.threads or max(1, cpu_count() // workers)
-        with warnings.catch_warnings():
+        import dask
+
+        with warnings.catch_warnings(), dask.config.set(WORKER_CONFIG):
             # With the dashboard off the scheduler still serves /health on a free port and
             # warns that 8787 is taken when another cluster runs: not the user's concern.
             warnings.filterwarnings("ignore", message="Port .* is already in use")

@@ -106,7 +106,7 @@ def main():
     res.plot().savefig(args.out / "fit.png", dpi=110)
     summary = {**res.summary(), "n": args.n, "observed_seed": args.observed_seed,
                "truth": TRUTH, "minutes": round(minutes, 1),
-               "runs": res.evaluations * res.replications + res.bootstrap,
+               "runs": res.runs,
                "argv": sys.argv[1:]}
     (args.out / "summary.json").write_text(json.dumps(jsonable(summary), indent=1) + "\n",
                                            encoding="utf-8")

@@ -82,6 +82,74 @@ def test_objective_is_zero_on_its_own_runs_and_positive_elsewhere(tiny, unit):
         assert res2.history.iloc[0]["objective"] > 0
 
 
+class _Curved:
+    """A stand-in evaluator whose 'simulated series' are smooth, curved functions of u."""
+
+    def __init__(self, curve, target):
+        self.curve, self.target_vec = curve, np.asarray(target, dtype=float)
+        self.target = self.target_vec[:, None]
+
+    def scaled(self, grid):
+        return np.asarray(grid, dtype=float).ravel(order="F")
+
+    def evaluate(self, points, phase):
+        return [{"resid": self.target_vec - self.curve(np.asarray(u))} for u in points]
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 5])
+def test_refine_lands_on_the_minimiser_of_curved_series(d):
+    """The refinement's local model is quadratic: on series that bend (here exactly
+    quadratic in u) it finds the exact best fit, where a straight-line model fitted over the
+    same design is off by the curvature; its slope is the series' derivative there."""
+    from growthsim.experiment.calibrate import _refine
+
+    rng = np.random.default_rng(d)
+    truth = rng.uniform(0.3, 0.7, d)
+    a = rng.normal(size=(40, d))
+    b = rng.uniform(0.5, 2.0, size=(40, d))
+    cross = rng.normal(scale=0.5, size=40)
+
+    def curve(u):
+        x = u - 0.2
+        out = a @ x + b @ (x * x)
+        return out + (cross * x[0] * x[-1] if d > 1 and d <= 4 else 0.0)
+
+    ev = _Curved(curve, curve(truth))
+    u_hat, grad = _refine(ev, truth + 0.05, 0.06)
+    np.testing.assert_allclose(u_hat, truth, atol=1e-6)
+    h = 1e-6
+    numeric = np.column_stack([(curve(truth + h * e) - curve(truth - h * e)) / (2 * h)
+                               for e in np.eye(d)])
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
+    # a parameter without effect stays where it was and has a zero slope
+    flat = _Curved(lambda u: curve(np.r_[u[:-1], 0.5]), curve(np.r_[truth[:-1], 0.5]))
+    u_flat, g_flat = _refine(flat, np.r_[truth[:-1] + 0.02, 0.9], 0.06)
+    assert u_flat[-1] == 0.9 and np.all(g_flat[:, -1] == 0)
+    if d > 1:
+        np.testing.assert_allclose(u_flat[:-1], truth[:-1], atol=1e-6)
+
+
+def test_refine_recentres_until_the_minimiser_stops_moving():
+    """From a start beyond the design's reach, on series that are not quadratic, one
+    round stops short; the rounds re-centre until the estimate settles on the minimum."""
+    from growthsim.experiment.calibrate import _refine, _refine_step
+
+    rng = np.random.default_rng(7)
+    truth = np.array([0.4, 0.6])
+    a = rng.normal(size=(30, 2))
+
+    def curve(u):
+        x = u - 0.1
+        return a @ x + 3 * (a ** 2) @ (x ** 3)
+
+    ev = _Curved(curve, curve(truth))
+    start = truth + np.array([0.2, -0.15])
+    one, _ = _refine_step(ev, start, 0.06)
+    assert np.max(np.abs(one - truth)) > 0.02
+    u_hat, _ = _refine(ev, start, 0.06)
+    np.testing.assert_allclose(u_hat, truth, atol=2e-3)
+
+
 def test_on_grid_matches_pandas_weekly_rules():
     daily = simulate({**TINY, "run.days": 28}, seed=4)
     cols = ["members", "new_members", "new_paid", "dau", "churned", "mau"]
@@ -166,6 +234,53 @@ def test_same_seed_same_result_and_another_seed_differs(tiny):
     assert len([ax for ax in fig.axes if ax.get_visible()]) == 3  # 2 series + 1 parameter
 
 
+def test_linear_draws_add_the_measured_spread_of_the_calibrations_own_seeds(tiny):
+    """``seed_sets=K``: each linear draw is the data part (a fresh run mapped through G,
+    no longer scaled up by sqrt(1 + 1/R)) plus one of K measured deviations of the
+    estimate under other common seeds, in turn; the estimate itself does not change."""
+    obs = weekly(simulate({**TINY, "organic.p_discover": 0.8}, seed=77), ["members",
+                                                                         "new_organic"])
+    kw = dict(bounds={"organic.p_discover": (0.05, 5.0)}, replications=1, n_start=4,
+              max_iter=3, bootstrap=6, seed=5)
+    assumed = calibrate(tiny, obs, ["organic.p_discover"], seed_sets=0, **kw)
+    measured = calibrate(tiny, obs, ["organic.p_discover"], seed_sets=3, **kw)
+    assert measured.estimates.loc[0, "estimate"] == assumed.estimates.loc[0, "estimate"]
+    assert (measured.summary()["seed_sets"], assumed.summary()["seed_sets"]) == (3, 0)
+    p = measured.params[0]
+    u_hat = p.unit(measured.estimates.loc[0, "estimate"])
+    unit = np.vectorize(p.unit)
+    data = (unit(assumed.draws[p.key].to_numpy()) - u_hat) / np.sqrt(1 + 1 / 1)
+    seeds = unit(measured.draws[p.key].to_numpy()) - u_hat - data
+    np.testing.assert_allclose(seeds[:3], seeds[3:], atol=1e-9)  # K = 3 deviations in turn
+    assert abs(seeds[:3].sum()) < 1e-9 and np.ptp(seeds[:3]) > 1e-4
+    with pytest.raises(CalibrationError, match="seed_sets: one set gives no spread"):
+        calibrate(tiny, obs, ["organic.p_discover"], seed_sets=1, **kw)
+
+
+def test_refit_bootstrap_refits_each_fresh_data_set(tiny):
+    """``bootstrap_method="refit"``: every draw is a full fit of a run at the estimate (its
+    own search and refinement, under fresh common seeds), reproducible from the seed."""
+    obs = weekly(simulate({**TINY, "organic.p_discover": 0.8}, seed=77), ["members",
+                                                                         "new_organic"])
+    kw = dict(bounds={"organic.p_discover": (0.05, 5.0)}, replications=1, n_start=4,
+              max_iter=3, bootstrap=4, seed=5)
+    a = calibrate(tiny, obs, ["organic.p_discover"], bootstrap_method="refit", **kw)
+    b = calibrate(tiny, obs, ["organic.p_discover"], bootstrap_method="refit", **kw)
+    lin = calibrate(tiny, obs, ["organic.p_discover"], seed_sets=0, **kw)
+    pd.testing.assert_frame_equal(a.draws, b.draws)
+    pd.testing.assert_frame_equal(a.estimates.drop(columns=["low", "high"]),
+                                  lin.estimates.drop(columns=["low", "high"]))
+    draws = a.draws["organic.p_discover"]
+    assert draws.nunique() == 4 and draws.between(0.05, 5.0).all()
+    assert not np.allclose(draws, lin.draws["organic.p_discover"])
+    row = a.estimates.iloc[0]  # percentiles of the refits (not forced around the estimate)
+    assert row["low"] == pytest.approx(draws.quantile(0.025))
+    assert row["high"] == pytest.approx(draws.quantile(0.975)) and row["low"] < row["high"]
+    # each draw searched and refined on its own: at least a 3-point design per draw more
+    assert a.runs >= lin.runs + 4 * 3 and lin.runs == lin.summary()["runs"]
+    assert "4 refit bootstrap draws" in repr(a) and a.summary()["bootstrap_method"] == "refit"
+
+
 @pytest.mark.slow
 def test_processes_executor_gives_the_serial_result(tiny):
     obs = weekly(simulate({**TINY, "organic.p_discover": 0.8}, seed=77), ["members"])
@@ -182,13 +297,15 @@ def test_processes_executor_gives_the_serial_result(tiny):
 @pytest.fixture(scope="module")
 def recovery():
     """Weekly members and joins by channel of a run with known p_share and p_discover,
-    calibrated from a start far from the truth."""
+    calibrated from a start far from the truth, with 99% intervals: one data set is one
+    draw, and a 95% interval misses on one data set in twenty by design (how often the 95%
+    intervals miss is measured by experiments/calibration_coverage.py, docs/calibration.md)."""
     daily = simulate({**WORLD, **TRUTH}, seed=99)  # not one of the calibration's seeds
     obs = weekly(daily, ["members", "new_wom", "new_organic"])
     base = gs.load_scenario(BASELINE).with_overrides(WORLD)
     res = calibrate(base, obs, list(TRUTH), bounds=BOUNDS, replications=2, seed=1,
                     start={"sharing.p_share": 0.02, "organic.p_discover": 1.5},
-                    bootstrap=30, truth=TRUTH)
+                    bootstrap=30, level=0.99, truth=TRUTH)
     return base, obs, res
 
 
@@ -283,6 +400,7 @@ BAD_CLI = [
     (["--bounds", "sharing.p_share=0:1"], "--bounds: sharing.p_share: not among the fitted"),
     (["--set", "sharing.p_share=2"], "sharing.p_share: must be"),
     (["--executor", "threads"], "unknown executor 'threads'"),
+    (["--seed-sets", "1"], "--seed-sets: one set gives no spread"),
 ]
 
 
@@ -318,6 +436,6 @@ def test_help_shows_examples_and_every_option_is_documented(capsys):
     docs = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") + \
         (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8")
     for option in ("--observed", "--fit", "--bounds", "--replications", "--bootstrap",
-                   "--method", "--seed", "--set", "--executor", "--workers", "--out",
-                   "--quiet"):
+                   "--method", "--seed-sets", "--seed", "--set", "--executor", "--workers",
+                   "--out", "--quiet"):
         assert option in out and option in docs, option

@@ -16,7 +16,8 @@ from growthsim import __version__
 OUTPUTS = ("estimates.csv", "fitted.parquet", "summary.json", "figures")
 SCHEMA = "growthsim.calibration/1"
 #: The API's argument names as the command's options, for error messages.
-OPTIONS = {"fit": "--fit", "bounds": "--bounds", "bootstrap": "--bootstrap"}
+OPTIONS = {"fit": "--fit", "bounds": "--bounds", "bootstrap": "--bootstrap",
+           "seed_sets": "--seed-sets"}
 
 
 @click.command("calibrate", context_settings={"max_content_width": 100})
@@ -37,6 +38,10 @@ OPTIONS = {"fit": "--fit", "bounds": "--bounds", "bootstrap": "--bootstrap"}
 @click.option("--method", "method", type=click.Choice(["linear", "refit"]), default="linear",
               show_default=True,
               help="Bootstrap: linearised (one run per draw) or full refits (costly).")
+@click.option("--seed-sets", "seed_sets", type=click.IntRange(0, 1000), default=8,
+              show_default=True, metavar="K",
+              help="linear: repeat the last refinement under K fresh seed sets to measure "
+                   "the calibration's own noise (0: assume it, cheaper but too narrow).")
 @click.option("--seed", type=click.IntRange(0, 2**53), metavar="S",
               help="Base seed of every run (default: run.seed).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
@@ -49,8 +54,8 @@ OPTIONS = {"fit": "--fit", "bounds": "--bounds", "bootstrap": "--bootstrap"}
               help="Output folder [default: results/calibration/<scenario name>].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
-def command(ctx, scenario, observed, fit, bounds, replications, bootstrap, method, seed, sets,
-            executor, workers, out, quiet):
+def command(ctx, scenario, observed, fit, bounds, replications, bootstrap, method, seed_sets,
+            seed, sets, executor, workers, out, quiet):
     """Fit scenario parameters to observed daily or weekly series.
 
     Searches the parameters' ranges for the values whose simulated series (the
@@ -86,6 +91,7 @@ def command(ctx, scenario, observed, fit, bounds, replications, bootstrap, metho
         res = calibrate(sc, observed, keys, bounds=ranges, replications=replications,
                         seed=sc.run.seed if seed is None else seed, executor=executor,
                         workers=workers, bootstrap=bootstrap, bootstrap_method=method,
+                        seed_sets=seed_sets,
                         progress=not quiet and sys.stderr.isatty())
     except CalibrationError as exc:
         if exc.option in OPTIONS:

@@ -418,9 +418,10 @@ class _Evaluator:
     series, ``s`` the series' root mean square; the runs use the same seeds at every point.
     """
 
-    def __init__(self, scenario, obs, params, seeds, executor, bar):
+    def __init__(self, scenario, obs, params, seeds, executor, bar, counter=None):
         self.scenario, self.obs, self.params, self.seeds = scenario, obs, params, tuple(seeds)
         self.executor, self.bar = executor, bar
+        self.counter = [0] if counter is None else counter  # runs, shared with sub-fits
         self.target = np.column_stack([obs.series[c] for c in obs.series])
         rms = np.sqrt(np.mean(self.target ** 2, axis=0))
         self.scale = np.where(rms > 0, rms, 1.0)
@@ -434,6 +435,7 @@ class _Evaluator:
         """Daily arrays of runs at ``u`` under ``seeds`` (not cached), in seed order."""
         over = self.overrides(u)
         tasks = [(over, s) for s in seeds]
+        self.counter[0] += len(tasks)
         out = [None] * len(tasks)
         for i, daily in self.executor.imap(_simulate, (self.scenario, tuple(self.obs.series)),
                                            tasks):
@@ -454,6 +456,7 @@ class _Evaluator:
         if new:
             over = [self.overrides(k) for k in new]
             tasks = [(o, s) for o in over for s in self.seeds]
+            self.counter[0] += len(tasks)
             results = [None] * len(tasks)
             for i, daily in self.executor.imap(_simulate,
                                                (self.scenario, tuple(self.obs.series)), tasks):
@@ -529,29 +532,94 @@ def _design(d):
     return np.vstack([np.zeros((1, d)), corners, axial])
 
 
+def _quadratic_pairs(d, n_points):
+    """The second-order terms a local design of ``n_points`` supports: all products
+    ``z_i z_j`` (i <= j) when there are points to spare, else the squares alone."""
+    full = [(i, j) for i in range(d) for j in range(i, d)]
+    return full if n_points >= 1 + d + len(full) + 2 else [(i, i) for i in range(d)]
+
+
+def _features(z, pairs):
+    """Rows ``1, z_1..z_d, z_i z_j (pairs)`` of a quadratic model at offsets ``z``."""
+    z = np.atleast_2d(z)
+    return np.column_stack([np.ones(len(z)), z, *(z[:, i] * z[:, j] for i, j in pairs)])
+
+
+def _feature_slopes(z, pairs):
+    """d(features)/dz at one offset ``z``: (terms, d)."""
+    d = len(z)
+    rows = [np.zeros(d), *np.eye(d)]
+    for i, j in pairs:
+        g = np.zeros(d)
+        g[i] += z[j]
+        g[j] += z[i]
+        rows.append(g)
+    return np.array(rows)
+
+
+#: Refinement rounds at most, and the step (in design half-widths) below which it stops.
+REFINE_ROUNDS, REFINE_TOL = 4, 0.25
+
+
 def _refine(ev, u, width):
-    """One Gauss-Newton step on a local linear model fitted by regression.
+    """The estimate: local quadratic models, re-centred until the minimiser stops moving.
+
+    Each round fits a model around the current point (:func:`_refine_step`) and moves
+    to its minimiser; when the move is within ``REFINE_TOL`` design half-widths in
+    every coordinate (or after ``REFINE_ROUNDS`` rounds) the last model's minimiser
+    is the estimate. One round from where the search stopped was measured to leave
+    the estimate up to a design width short of the minimum. Returns ``(u, G)``.
+    """
+    u = np.asarray(u, dtype=float)
+    for _ in range(REFINE_ROUNDS):
+        new, grad = _refine_step(ev, u, width)
+        moved = np.max(np.abs(new - u)) / width
+        u = new
+        if moved <= REFINE_TOL:
+            break
+    return u, grad
+
+
+def _refine_step(ev, u, width):
+    """The minimiser of a local quadratic model of the simulated series.
 
     The simulated mean under common seeds is rough at small scales (a small change
-    of a parameter re-draws some events), so its exact minimiser jitters. A linear
-    model of the scaled simulated mean fitted over a design of half-width
-    ``width`` around ``u`` averages that roughness out; its slope ``G`` also serves
-    the bootstrap. Returns ``(new u, G)``.
+    of a parameter re-draws some events), so its exact minimiser jitters. A
+    quadratic model of the scaled simulated mean, fitted by regression over a
+    design of half-width ``width`` around ``u`` (centre, corners, axial points),
+    averages that roughness out; its curvature keeps the minimiser unbiased where
+    the series bend (a linear model fitted over the design is off by its
+    curvature). The model's slope at the minimiser ``G`` serves the bootstrap.
+    Returns ``(new u, G)``; the minimiser stays within twice the design's reach.
     """
-    pts = np.clip(u + width * _design(len(u)), 0.0, 1.0)
+    from scipy.optimize import least_squares
+
+    u = np.asarray(u, dtype=float)
+    d = len(u)
+    pts = np.clip(u + width * _design(d), 0.0, 1.0)
     recs = ev.evaluate(list(pts), "refine")
     target = ev.scaled(ev.target)
     sims = np.stack([target - rec["resid"] for rec in recs])  # scaled simulated means
-    x = np.column_stack([np.ones(len(pts)), pts - u])
-    coef, *_ = np.linalg.lstsq(x, sims, rcond=None)
-    m0, grad = coef[0], coef[1:].T
-    ok = np.linalg.norm(grad, axis=0) > 1e-9
-    step = np.zeros(len(u))
-    if ok.any():
-        step[ok] = np.linalg.pinv(grad[:, ok]) @ (target - m0)
-    # a step beyond the design extrapolates the linear model: stay within twice its reach
-    step = np.clip(step, -2 * width, 2 * width)
-    return np.clip(u + step, 0.0, 1.0), grad
+    z = (pts - u) / width
+    pairs = _quadratic_pairs(d, len(np.unique(np.round(z, 12), axis=0)))
+    coef, *_ = np.linalg.lstsq(_features(z, pairs), sims, rcond=None)
+
+    def slope(zv):  # d(model)/du: (series values, d)
+        return (_feature_slopes(zv, pairs).T @ coef).T / width
+
+    moves = np.linalg.norm(slope(np.zeros(d)), axis=0) > 1e-9
+    if not moves.any():
+        return u, np.zeros((len(target), d))
+    lo = np.maximum(-2.0, -u / width)
+    hi = np.minimum(2.0, (1.0 - u) / width)
+    lo[~moves], hi[~moves] = -1e-12, 1e-12  # a parameter without effect stays put
+    fit = least_squares(lambda zv: _features(zv, pairs)[0] @ coef - target,
+                        np.zeros(d), jac=lambda zv: slope(zv) * width, bounds=(lo, hi),
+                        method="trf", xtol=1e-10, ftol=1e-12, gtol=1e-12)
+    step = np.where(moves, fit.x, 0.0)
+    grad = slope(step)
+    grad[:, ~moves] = 0.0  # not rounding noise: these parameters do not move the series
+    return np.clip(u + width * step, 0.0, 1.0), grad
 
 
 # -- calibrate ------------------------------------------------------------------------------------
@@ -561,7 +629,7 @@ BOOTSTRAP_METHODS = ("linear", "refit")
 
 def calibrate(scenario, observed, fit, *, bounds=None, replications=2, seed=1, days=None,
               executor="serial", workers=None, progress=False, bootstrap=30,
-              bootstrap_method="linear", n_start=None, start=None, fd_step=0.03,
+              bootstrap_method="linear", seed_sets=8, n_start=None, start=None, fd_step=0.03,
               max_iter=20, level=0.95, truth=None):
     """Fit scenario parameters to observed series.
 
@@ -595,8 +663,15 @@ def calibrate(scenario, observed, fit, *, bounds=None, replications=2, seed=1, d
     bootstrap_method : {"linear", "refit"}
         ``"linear"``: each draw is a run at the estimate with a fresh seed,
         mapped to a parameter draw through the fit's Jacobian (one run per
-        draw). ``"refit"``: each draw is refitted from the estimate under
-        fresh common seeds (tens of runs per draw).
+        draw), plus the calibration's own seed noise measured with
+        ``seed_sets``. ``"refit"``: each draw is refitted from the estimate
+        under fresh common seeds (tens of runs per draw).
+    seed_sets : int
+        For ``"linear"``: times the last refinement is repeated against the
+        observed data under fresh sets of common seeds; the spread of those
+        estimates is the part of the uncertainty that comes from the
+        calibration's own runs. 0 assumes it is ``1/R`` of the data's part
+        instead (cheaper, and measured too narrow: docs/calibration.md).
     n_start : int, optional
         Points of the scrambled Sobol design the search starts from (the
         best one); default ``8 * len(fit)`` rounded up to a power of 2.
@@ -643,7 +718,7 @@ def calibrate(scenario, observed, fit, *, bounds=None, replications=2, seed=1, d
     sc = scenario.with_overrides({"run.days": obs.days, "run.stop_when_quiet": False})
     params = fit_params(sc, fit, bounds)
     reps = check_reps(replications)
-    _check_options(bootstrap, bootstrap_method, n_start, fd_step, max_iter, level)
+    _check_options(bootstrap, bootstrap_method, n_start, fd_step, max_iter, level, seed_sets)
     truth = _values(truth, params, "truth")
     start = _values(start, params, "start")
     ex = get_executor(executor, workers)
@@ -659,18 +734,23 @@ def calibrate(scenario, observed, fit, *, bounds=None, replications=2, seed=1, d
             best = ev.evaluate([u_hat], "estimate")[0]
             bseeds = replication_seeds(seed, reps + bootstrap)[reps:]
             boot_runs = ev.runs(u_hat, bseeds) if bootstrap else []
+            interval = None
             if bootstrap and bootstrap_method == "refit":
                 draws = _refit_draws(ev, u_hat, boot_runs, seed, reps, fd_step, max_iter)
             else:
-                draws = _linear_draws(ev, u_hat, grad, boot_runs)
+                spread = (_seed_spread(ev, u_hat, 2 * fd_step, seed, reps, bootstrap,
+                                       seed_sets) if bootstrap and seed_sets else None)
+                draws, *interval = _linear_draws(ev, u_hat, grad, boot_runs, spread)
     finally:
         if bar is not None:
             bar.close()
-    return CalibrationResult._build(sc, obs, params, ev, best, grad, draws, boot_runs,
-                                    bootstrap_method, level, truth, seed)
+    res = CalibrationResult._build(sc, obs, params, ev, best, grad, draws, boot_runs,
+                                   bootstrap_method, level, truth, seed, interval or None)
+    res.seed_sets = seed_sets if bootstrap and bootstrap_method == "linear" else 0
+    return res
 
 
-def _check_options(bootstrap, method, n_start, fd_step, max_iter, level):
+def _check_options(bootstrap, method, n_start, fd_step, max_iter, level, seed_sets=0):
     def integer(name, value, lo, allow_none=False):
         if value is None and allow_none:
             return
@@ -683,6 +763,10 @@ def _check_options(bootstrap, method, n_start, fd_step, max_iter, level):
         raise CalibrationError("one draw gives no interval: use 0 (none) or at least 2",
                                where="bootstrap", option="bootstrap")
     integer("n_start", n_start, 1, allow_none=True)
+    integer("seed_sets", seed_sets, 0)
+    if seed_sets == 1:
+        raise CalibrationError("one set gives no spread: use 0 (assume it) or at least 2",
+                               where="seed_sets", option="seed_sets")
     integer("max_iter", max_iter, 1)
     if method not in BOOTSTRAP_METHODS:
         raise CalibrationError(f"must be one of {', '.join(BOOTSTRAP_METHODS)}; got {method!r}",
@@ -738,28 +822,59 @@ def _start(ev, params, start, n_start, seed):
     return min(recs, key=lambda rec: (rec["objective"], rec["eval"]))["u"]
 
 
-def _linear_draws(ev, u_hat, grad, runs):
-    """Parameter draws of the linearised parametric bootstrap (unit cube, one row per draw).
+def _seed_spread(ev, u_hat, width, seed, reps, bootstrap, sets):
+    """Estimates of the last refinement step from ``u_hat`` under ``sets`` fresh sets of
+    ``reps`` common seeds, against the observed data: (sets, d) in the unit cube."""
+    pool = replication_seeds(seed, reps + bootstrap + sets * reps)[reps + bootstrap:]
+    out = []
+    for k in range(sets):
+        sub = _Evaluator(ev.scenario, ev.obs, ev.params, pool[k * reps:(k + 1) * reps],
+                         ev.executor, ev.bar, ev.counter)
+        out.append(_refine_step(sub, u_hat, width)[0])
+    return np.array(out)
+
+
+def _linear_draws(ev, u_hat, grad, runs, spread=None):
+    """Parameter draws of the linearised parametric bootstrap, and the interval's scale.
 
     A run at the estimate with a fresh seed is a data set the fitted model could have
     produced; refitting it moves the estimate by ``pinv(G) (y* - mean)`` to first order,
-    ``G`` the Jacobian of the scaled simulated mean. The fitted mean itself averages
-    ``R`` runs, whose noise enters the estimate too: the deviations are scaled by
-    ``sqrt(1 + 1/R)`` (and ``sqrt(B / (B - 1))`` for the estimated mean).
+    ``G`` the Jacobian of the scaled simulated mean. The calibration's own runs move the
+    estimate too: ``spread`` holds estimates under other sets of common seeds
+    (:func:`_seed_spread`), and draw ``b`` adds deviation ``b mod K`` of those from their
+    mean (scaled by ``sqrt(K / (K - 1))``). Without ``spread``, that part is assumed to
+    be ``1/R`` of the data's: the deviations are scaled by ``sqrt(1 + 1/R)``.
+
+    Returns ``(draws, sd, dof)``: the draws (unit cube, one row per draw), each
+    parameter's standard error ``sqrt(s_data^2 + s_seeds^2)`` and its Welch-Satterthwaite
+    degrees of freedom (``B - 1`` and ``K - 1`` for the two parts), for a Student-t
+    interval ``u_hat +- t sd``.
     """
+    d = len(u_hat)
     if not runs:
-        return np.empty((0, len(u_hat)))
+        return np.empty((0, d)), np.full(d, np.nan), np.full(d, np.nan)
     z = np.stack([ev.scaled(on_grid(run, ev.obs)) for run in runs])
     dev = z - z.mean(axis=0)
     b, r = len(runs), len(ev.seeds)
-    dev *= math.sqrt((1 + 1 / r) * b / (b - 1))
+    dev *= math.sqrt(1 if spread is not None else 1 + 1 / r)
     ok = np.linalg.norm(grad, axis=0) > 1e-9
-    delta = np.zeros((b, len(u_hat)))
+    delta = np.zeros((b, d))
     if ok.any():
         delta[:, ok] = dev @ np.linalg.pinv(grad[:, ok]).T
+    var_d = (delta ** 2).sum(axis=0) / (b - 1)
+    var_s, k = np.zeros(d), np.inf
+    delta *= math.sqrt(b / (b - 1))
+    if spread is not None:
+        k = len(spread)
+        seeds_part = np.where(ok, spread - spread.mean(axis=0), 0.0)
+        var_s = (seeds_part ** 2).sum(axis=0) / (k - 1)
+        delta += seeds_part[np.arange(b) % k] * math.sqrt(k / (k - 1))
+    var = var_d + var_s
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dof = var ** 2 / (var_d ** 2 / (b - 1) + var_s ** 2 / (k - 1))
     draws = np.clip(u_hat + delta, 0.0, 1.0)
     draws[:, ~ok] = np.nan  # no effect on the series: not identified
-    return draws
+    return draws, np.sqrt(var), np.where(ok, dof, np.nan)
 
 
 def _refit_draws(ev, u_hat, runs, seed, reps, fd_step, max_iter):
@@ -772,7 +887,7 @@ def _refit_draws(ev, u_hat, runs, seed, reps, fd_step, max_iter):
         obs = dataclasses.replace(ev.obs, series={c: grid[:, j]
                                                   for j, c in enumerate(ev.obs.series)})
         sub = _Evaluator(ev.scenario, obs, ev.params, pool[k * reps:(k + 1) * reps],
-                         ev.executor, ev.bar)
+                         ev.executor, ev.bar, ev.counter)
         draws.append(_refine(sub, _search(sub, u_hat, fd_step, max_iter), 2 * fd_step)[0])
     return np.array(draws)
 
@@ -791,7 +906,8 @@ class CalibrationResult:
     params : list of FitParam
     estimates : pandas.DataFrame
         One row per parameter: ``param, estimate, low, high`` (the bootstrap
-        interval at ``level``; NaN without bootstrap), the search range ``lo,
+        interval at ``level``: Student-t on the search scale for ``linear``,
+        percentiles for ``refit``; NaN without bootstrap), the search range ``lo,
         hi``, its ``scale`` (linear or log), ``identified`` (False if the
         parameter did not move the series: its interval is then its whole
         range), and ``truth`` when given.
@@ -807,6 +923,11 @@ class CalibrationResult:
     objective : float
         The objective at the estimate (sum over series of the squared error
         relative to each series' root mean square).
+    evaluations, runs : int
+        Points evaluated by the fit (``history``), and simulation runs in all
+        (the fit, the bootstrap, seed sets and refits).
+    seed_sets : int
+        Seed sets that measured the calibration's own noise (0: assumed).
 
     Examples
     --------
@@ -824,14 +945,16 @@ class CalibrationResult:
 
     @classmethod
     def _build(cls, sc, obs, params, ev, best, grad, draws, boot_runs, method, level, truth,
-               seed):
+               seed, interval=None):
         self = cls()
+        self._u, self._interval = best["u"], interval
         values = {p.key: p.value(u) for p, u in zip(params, best["u"])}
         self.scenario = sc.with_overrides(values)
         self.observed, self.params, self.level, self.method = obs, params, level, method
         self.replications, self.seed, self.bootstrap = len(ev.seeds), seed, len(draws)
         self.objective = best["objective"]
         self.evaluations = len(ev.history)
+        self.runs = ev.counter[0]
         self.jacobian = grad
         self.history = pd.DataFrame([{"eval": r["eval"], "phase": r["phase"], **r["values"],
                                       "objective": r["objective"]} for r in ev.history])
@@ -853,7 +976,13 @@ class CalibrationResult:
                 low = high = np.nan
             elif not ident:
                 low, high = p.lo, p.hi
-            else:
+            elif self._interval is not None:  # linear: t interval on the search scale
+                from scipy.stats import t as student_t
+
+                sd, dof = self._interval[0][j], self._interval[1][j]
+                half = float(student_t.ppf(1 - a, dof)) * sd
+                low, high = p.value(self._u[j] - half), p.value(self._u[j] + half)
+            else:  # refit: percentiles of the refits
                 low, high = np.quantile(col, [a, 1 - a])
             row = {"param": p.key, "estimate": values[p.key], "low": float(low),
                    "high": float(high), "lo": p.lo, "hi": p.hi,
@@ -892,8 +1021,9 @@ class CalibrationResult:
             "unit": self.observed.unit, "periods": len(self.observed.time),
             "series": list(self.observed.series), "days": self.scenario.run.days,
             "replications": self.replications, "seed": self.seed,
-            "bootstrap": self.bootstrap, "bootstrap_method": self.method, "level": self.level,
-            "evaluations": self.evaluations, "objective": self.objective,
+            "bootstrap": self.bootstrap, "bootstrap_method": self.method,
+            "seed_sets": getattr(self, "seed_sets", 0), "level": self.level,
+            "evaluations": self.evaluations, "runs": self.runs, "objective": self.objective,
             "estimates": self.estimates.to_dict("records"),
         })
 

@@ -24,11 +24,12 @@ import click
 from growthsim import __version__
 from growthsim.commands import batch_options
 from growthsim.errors import GrowthsimError, ScenarioError
+from growthsim.store import DEFAULT_PATH
 
 #: Exit statuses besides 0: a check failed, bad input, interrupted.
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 SUMMARY_SCHEMA = "growthsim.summary/1"
-DEFAULT_STORE = "growthsim-results.duckdb"
+DEFAULT_STORE = DEFAULT_PATH  # the results store the commands use unless told
 #: What a run or compare writes into --out (``report`` rewrites the last two).
 OUTPUTS = ("summary.json", "metrics.parquet", "cohorts.parquet", "report.html", "figures")
 MAX_REPLICATIONS = 10_000

@@ -434,7 +434,10 @@ class _Evaluator:
     def runs(self, u, seeds):
         """Daily arrays of runs at ``u`` under ``seeds`` (not cached), in seed order."""
         over = self.overrides(u)
-        tasks = [(over, s) for s in seeds]
+        return self._run([(over, s) for s in seeds])
+
+    def _run(self, tasks):
+        """Daily arrays of ``(overrides, seed)`` tasks, in task order (counted, on the bar)."""
         self.counter[0] += len(tasks)
         out = [None] * len(tasks)
         for i, daily in self.executor.imap(_simulate, (self.scenario, tuple(self.obs.series)),
@@ -455,14 +458,7 @@ class _Evaluator:
         new = list(dict.fromkeys(k for k in keys if k not in self.cache))
         if new:
             over = [self.overrides(k) for k in new]
-            tasks = [(o, s) for o in over for s in self.seeds]
-            self.counter[0] += len(tasks)
-            results = [None] * len(tasks)
-            for i, daily in self.executor.imap(_simulate,
-                                               (self.scenario, tuple(self.obs.series)), tasks):
-                results[i] = daily
-                if self.bar is not None:
-                    self.bar.update(1)
+            results = self._run([(o, s) for o in over for s in self.seeds])
             r = len(self.seeds)
             for j, k in enumerate(new):
                 runs = np.stack(results[j * r:(j + 1) * r])
@@ -734,7 +730,7 @@ def calibrate(scenario, observed, fit, *, bounds=None, replications=2, seed=1, d
             best = ev.evaluate([u_hat], "estimate")[0]
             bseeds = replication_seeds(seed, reps + bootstrap)[reps:]
             boot_runs = ev.runs(u_hat, bseeds) if bootstrap else []
-            interval = None
+            interval = spread = None
             if bootstrap and bootstrap_method == "refit":
                 draws = _refit_draws(ev, u_hat, boot_runs, seed, reps, fd_step, max_iter)
             else:
@@ -744,10 +740,9 @@ def calibrate(scenario, observed, fit, *, bounds=None, replications=2, seed=1, d
     finally:
         if bar is not None:
             bar.close()
-    res = CalibrationResult._build(sc, obs, params, ev, best, grad, draws, boot_runs,
-                                   bootstrap_method, level, truth, seed, interval or None)
-    res.seed_sets = seed_sets if bootstrap and bootstrap_method == "linear" else 0
-    return res
+    return CalibrationResult._build(sc, obs, params, ev, best, grad, draws, boot_runs,
+                                    bootstrap_method, level, truth, seed, interval or None,
+                                    seed_sets if spread is not None else 0)
 
 
 def _check_options(bootstrap, method, n_start, fd_step, max_iter, level, seed_sets=0):
@@ -945,9 +940,9 @@ class CalibrationResult:
 
     @classmethod
     def _build(cls, sc, obs, params, ev, best, grad, draws, boot_runs, method, level, truth,
-               seed, interval=None):
+               seed, interval=None, seed_sets=0):
         self = cls()
-        self._u, self._interval = best["u"], interval
+        self._u, self._interval, self.seed_sets = best["u"], interval, seed_sets
         values = {p.key: p.value(u) for p, u in zip(params, best["u"])}
         self.scenario = sc.with_overrides(values)
         self.observed, self.params, self.level, self.method = obs, params, level, method
@@ -1022,7 +1017,7 @@ class CalibrationResult:
             "series": list(self.observed.series), "days": self.scenario.run.days,
             "replications": self.replications, "seed": self.seed,
             "bootstrap": self.bootstrap, "bootstrap_method": self.method,
-            "seed_sets": getattr(self, "seed_sets", 0), "level": self.level,
+            "seed_sets": self.seed_sets, "level": self.level,
             "evaluations": self.evaluations, "runs": self.runs, "objective": self.objective,
             "estimates": self.estimates.to_dict("records"),
         })

@@ -18,7 +18,7 @@ import logging
 import uuid
 import warnings
 
-from growthsim.experiment.executors import Executor, ExperimentError, _positive, cpu_count
+from growthsim.experiment.executors import Executor, ExperimentError, _positive
 
 #: Executor name prefix for a running scheduler: ``dask://host:port``.
 DASK_URL = "dask://"
@@ -43,7 +43,7 @@ class DaskExecutor(Executor):
     address : str, optional
         ``tcp://host:port`` (or ``dask://host:port``) of a running scheduler;
         default: start a local cluster for each :meth:`imap` (for all of them
-    inside ``with executor:``, a session).
+        inside ``with executor:``, a session).
     workers : int, optional
         Worker processes of the local cluster (default one per CPU, at most one
         per task); not allowed with ``address`` (the cluster has its own).
@@ -131,9 +131,7 @@ class DaskExecutor(Executor):
             except OSError as exc:
                 raise ExperimentError(f"cannot reach the Dask scheduler at {self.address}: "
                                       f"{exc}") from None
-        workers = self.workers or cpu_count()
-        workers = workers if self._depth else min(workers, n_tasks)
-        threads = self.threads or max(1, cpu_count() // workers)
+        workers, threads = self._sizes(self.workers, self.threads, n_tasks)
         import dask
 
         with warnings.catch_warnings(), dask.config.set(WORKER_CONFIG):

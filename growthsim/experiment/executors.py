@@ -81,6 +81,14 @@ class Executor:
     def close(self):
         """Stop the workers a session kept (nothing to do for executors without any)."""
 
+    def _sizes(self, workers, threads, n_tasks):
+        """Worker processes and numba threads each for ``n_tasks`` tasks: ``workers`` (one
+        per CPU by default; no more than the tasks outside a session, whose later calls may
+        bring more) and ``threads`` (default ``cpus // workers``)."""
+        workers = workers or cpu_count()
+        workers = workers if self._depth else min(workers, n_tasks)
+        return workers, threads or max(1, cpu_count() // workers)
+
     def __repr__(self):
         return f"{type(self).__name__}()"
 
@@ -174,10 +182,7 @@ class ProcessExecutor(Executor):
         if self._pool is not None and self._blob == blob:
             return self._pool, self._threads
         self.close()
-        # In a session later calls may bring more tasks: allow every worker wanted.
-        workers = self.workers or cpu_count()
-        workers = workers if self._depth else min(workers, n_tasks)
-        threads = self.threads or max(1, cpu_count() // workers)
+        workers, threads = self._sizes(self.workers, self.threads, n_tasks)
         ctx = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                    initargs=(blob, threads))
